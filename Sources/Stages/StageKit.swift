@@ -1,0 +1,236 @@
+import Foundation
+import MediaIO
+
+/// The kinds of data that flow along the edges of the stage graph. Two stages connect only when
+/// the upstream's output kind is one the downstream accepts (like GStreamer caps).
+public enum DataKind: String, Sendable, Codable, CaseIterable {
+    /// The decoded video file itself (frames and audio); what a stage with no `from` reads.
+    case media
+    case frames
+    case shots
+    case audioSegments = "audio_segments"
+}
+
+/// Which decoded modality a stage reads from the media file.
+public enum MediaNeed: String, Sendable {
+    case none, video, audio
+}
+
+/// A shot: [start, end) in seconds.
+public struct ShotSpan: Sendable, Equatable, Codable {
+    public var index: Int
+    public var start: Double
+    public var end: Double
+    public init(index: Int, start: Double, end: Double) {
+        self.index = index
+        self.start = start
+        self.end = end
+    }
+}
+
+/// A stored still: a thumbnail JPEG with its 64-bit perceptual hash.
+public struct SampledFrame: Sendable, Equatable {
+    public var time: Double
+    public var shotIndex: Int?
+    public var phash: UInt64
+    public var width: Int
+    public var height: Int
+    public var jpeg: [UInt8]
+    public init(time: Double, shotIndex: Int?, phash: UInt64, width: Int, height: Int, jpeg: [UInt8]) {
+        self.time = time
+        self.shotIndex = shotIndex
+        self.phash = phash
+        self.width = width
+        self.height = height
+        self.jpeg = jpeg
+    }
+}
+
+public enum AudioSegmentKind: String, Sendable, Codable {
+    case speech, silence
+}
+
+public struct AudioSegment: Sendable, Equatable {
+    public var kind: AudioSegmentKind
+    public var start: Double
+    public var end: Double
+    /// Mean loudness of the segment in dBFS (RMS over the segment; -120 for digital silence).
+    public var loudnessDB: Double
+    public init(kind: AudioSegmentKind, start: Double, end: Double, loudnessDB: Double) {
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.loudnessDB = loudnessDB
+    }
+}
+
+/// What a stage produces for one video.
+public enum StageOutput: Sendable, Equatable {
+    case frames([SampledFrame])
+    case shots([ShotSpan])
+    case audioSegments([AudioSegment])
+
+    public var kind: DataKind {
+        switch self {
+        case .frames: return .frames
+        case .shots: return .shots
+        case .audioSegments: return .audioSegments
+        }
+    }
+
+    public var rowCount: Int {
+        switch self {
+        case .frames(let v): return v.count
+        case .shots(let v): return v.count
+        case .audioSegments(let v): return v.count
+        }
+    }
+}
+
+/// Everything a stage may look at for one video.
+public struct StageContext: Sendable {
+    public var videoPath: String
+    public var info: MediaInfo
+    /// Outputs of the stages named in `from`, by stage name.
+    public var upstream: [String: StageOutput]
+
+    public init(videoPath: String, info: MediaInfo, upstream: [String: StageOutput]) {
+        self.videoPath = videoPath
+        self.info = info
+        self.upstream = upstream
+    }
+
+    /// The first upstream output of the given kind (stages declare at most one input per kind).
+    public func input(_ kind: DataKind) -> StageOutput? {
+        upstream.keys.sorted().lazy.compactMap { self.upstream[$0] }.first { $0.kind == kind }
+    }
+}
+
+/// Receives the frames a stage asked for, in presentation order, on one serial queue; then
+/// `finish()` once, after the last frame. Not thread-safe by contract: the scheduler never calls
+/// it from two threads at once.
+public protocol VideoFrameSink: AnyObject {
+    func consume(_ frame: VideoFrame) throws
+    func finish() throws -> StageOutput
+}
+
+/// Receives 16 kHz mono audio in time order, on one serial queue; then `finish()` once.
+public protocol AudioChunkSink: AnyObject {
+    func consume(_ chunk: AudioChunk) throws
+    func finish() throws -> StageOutput
+}
+
+/// How a stage does its work on one video.
+public enum StageWork {
+    /// Wants frames from the shared decode pass.
+    case video(FrameRequest, any VideoFrameSink)
+    /// Wants the audio track, resampled to 16 kHz mono.
+    case audio(any AudioChunkSink)
+    /// Needs no decoding: a function of its upstream outputs.
+    case compute(@Sendable () throws -> StageOutput)
+    /// Nothing to do for this video (e.g. an audio stage on a file without audio). Not a failure.
+    case skip(reason: String)
+}
+
+/// Documentation and validation data for one parameter of a stage type.
+public struct ParameterDoc: Sendable, Equatable {
+    public var name: String
+    public var type: String
+    public var defaultValue: String
+    public var summary: String
+    public init(_ name: String, _ type: String, default defaultValue: String, _ summary: String) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.summary = summary
+    }
+}
+
+/// A parameter value that is well-formed YAML but not acceptable: which key, what is wrong, what would do.
+public struct ParameterError: Error, Sendable, CustomStringConvertible {
+    public var key: String
+    public var message: String
+    public var hint: String?
+    public init(key: String, _ message: String, hint: String? = nil) {
+        self.key = key
+        self.message = message
+        self.hint = hint
+    }
+    public var description: String { "\(key): \(message)" + (hint.map { " (\($0))" } ?? "") }
+}
+
+/// A stage type's parameters: decoded from the `with:` mapping, every key optional with a default.
+/// The encoded form (JSON, sorted keys) is what the stage fingerprint hashes.
+public protocol StageParameters: Codable, Sendable, Equatable {
+    /// All defaults.
+    init()
+    /// Checks values beyond their types (ranges, combinations).
+    func validate() throws(ParameterError)
+    /// Every accepted key, for validation of unknown keys and for docs.
+    static var documentation: [ParameterDoc] { get }
+}
+
+/// A stage type: one file in Sources/Stages, one line in `StageRegistry.builtin`.
+public protocol StageType: Sendable {
+    associatedtype Parameters: StageParameters
+    /// Registry name used in `use:`, e.g. "shots.detect".
+    static var name: String { get }
+    static var summary: String { get }
+    /// Bump when results change for the same input and parameters; it is part of the fingerprint.
+    static var version: Int { get }
+    /// Kinds the `from` stages must supply; empty means the stage reads the media directly.
+    static var inputKinds: [DataKind] { get }
+    static var outputKind: DataKind { get }
+    /// The modality decoded for this stage (a stage can need upstream outputs and video at once).
+    static var media: MediaNeed { get }
+    /// Plans the work for one video. Throws for a problem with this video (recorded as the stage's failure).
+    static func work(parameters: Parameters, context: StageContext) throws -> StageWork
+}
+
+/// A length of time in a pipeline file: "500ms", "5s", "2m", "1h", or bare seconds (`5`, `0.5`).
+public struct Seconds: Codable, Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var value: Double
+    public init(_ value: Double) { self.value = value }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) {
+            self.value = number
+            return
+        }
+        let text = try container.decode(String.self)
+        guard let parsed = Seconds.parse(text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "'\(text)' is not a duration; write it with a unit, e.g. 500ms, 5s, 2m, 1h, or as bare seconds")
+        }
+        self.value = parsed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+
+    /// Parses "500ms", "1.5s", "2m", "1h", "90" (seconds). Nil when malformed or negative.
+    public static func parse(_ text: String) -> Double? {
+        let s = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where s.hasSuffix(suffix) {
+            let number = s.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+            // "ms" must not be read as "m" + "s": the loop tries "ms" first.
+            if let v = Double(number), v >= 0, v.isFinite { return v * scale }
+            return nil
+        }
+        if let v = Double(s), v >= 0, v.isFinite { return v }
+        return nil
+    }
+
+    public var description: String {
+        value >= 1 || value == 0 ? "\(Seconds.trim(value))s" : "\(Seconds.trim(value * 1000))ms"
+    }
+
+    private static func trim(_ v: Double) -> String {
+        v == v.rounded() ? String(Int(v)) : String(v)
+    }
+}
