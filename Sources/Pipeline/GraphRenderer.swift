@@ -1,0 +1,54 @@
+import Foundation
+
+/// Renders a pipeline's DAG for `vidpipe graph`: Mermaid (paste into Markdown) or Graphviz DOT.
+public enum GraphRenderer {
+    public enum Format: String, CaseIterable, Sendable { case mermaid, dot }
+
+    public static func render(_ graph: PipelineGraph, format: Format) -> String {
+        switch format {
+        case .mermaid: return mermaid(graph)
+        case .dot: return dot(graph)
+        }
+    }
+
+    static func id(_ name: String) -> String {
+        "s_" + name.map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+    }
+
+    static func mermaid(_ graph: PipelineGraph) -> String {
+        var lines = ["flowchart TD", "    media[(\"media: \(graph.config.name)\")]"]
+        for s in graph.stages {
+            lines.append("    \(id(s.name))[\"\(s.name)<br/>\(s.typeName) → \(s.outputKind.rawValue)\"]")
+        }
+        for s in graph.stages {
+            if s.inputKinds.isEmpty || s.media != .none {
+                lines.append("    media -->|\(s.media.rawValue)| \(id(s.name))")
+            }
+            for upstream in s.from {
+                let kind = graph.stage(named: upstream)?.outputKind.rawValue ?? ""
+                lines.append("    \(id(upstream)) -->|\(kind)| \(id(s.name))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func dot(_ graph: PipelineGraph) -> String {
+        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        var lines = ["digraph \(quoted(graph.config.name)) {", "    rankdir=TB;",
+                     "    media [shape=cylinder, label=\(quoted("media"))];"]
+        for s in graph.stages {
+            lines.append("    \(id(s.name)) [shape=box, label=\(quoted("\(s.name)\n\(s.typeName) → \(s.outputKind.rawValue)"))];")
+        }
+        for s in graph.stages {
+            if s.inputKinds.isEmpty || s.media != .none {
+                lines.append("    media -> \(id(s.name)) [label=\(quoted(s.media.rawValue))];")
+            }
+            for upstream in s.from {
+                let kind = graph.stage(named: upstream)?.outputKind.rawValue ?? ""
+                lines.append("    \(id(upstream)) -> \(id(s.name)) [label=\(quoted(kind))];")
+            }
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

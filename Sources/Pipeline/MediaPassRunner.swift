@@ -1,0 +1,116 @@
+import Dispatch
+import Foundation
+import MediaIO
+import Stages
+
+/// One decode of a video file serving a wave of stages: the video pass runs on the calling thread,
+/// the audio pass on another Dispatch thread, and every stage's sink on its own serial worker
+/// with a bounded backlog, so memory is bounded by the queues and not by the video's length.
+final class MediaPassRunner: Sendable {
+    struct StageResult: Sendable {
+        var output: Result<StageOutput, any Error>
+        var elapsed: Double
+    }
+
+    let path: String
+    let progress: RunProgress
+    let capacity: Int
+    /// Damage the decoders stepped over.
+    let warnings = Locked<[String]>([])
+
+    init(path: String, progress: RunProgress, capacity: Int) {
+        self.path = path
+        self.progress = progress
+        self.capacity = capacity
+    }
+
+    /// A sink on its worker, with the first error it raised (after which it receives nothing more).
+    private final class SinkSlot<Sink>: @unchecked Sendable {  // `sink` and `failure` are only touched on `worker`'s queue
+        let stage: String
+        let worker: SerialWorker
+        let sink: Sink
+        var failure: (any Error)?
+        init(stage: String, sink: Sink, capacity: Int) {
+            self.stage = stage
+            self.sink = sink
+            worker = SerialWorker(label: "vidpipe.stage.\(stage)", capacity: capacity)
+        }
+    }
+
+    func run(video: [(String, FrameRequest, any VideoFrameSink)], audio: [(String, any AudioChunkSink)]) -> [String: StageResult] {
+        let started = Date()
+        let results = Locked<[String: StageResult]>([:])
+        let group = DispatchGroup()
+        if !audio.isEmpty {
+            let slots = audio.map { SinkSlot(stage: $0.0, sink: $0.1, capacity: capacity) }
+            let box = QueueConfined(slots)
+            group.enter()
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                defer { group.leave() }
+                let outcome = runAudio(box.value)
+                results.withLock { $0.merge(outcome) { a, _ in a } }
+            }
+        }
+        if !video.isEmpty {
+            let slots = video.map { SinkSlot(stage: $0.0, sink: $0.2, capacity: capacity) }
+            let outcome = runVideo(slots, requests: video.map(\.1), started: started)
+            results.withLock { $0.merge(outcome) { a, _ in a } }
+        }
+        group.wait()
+        return results.current
+    }
+
+    private func runVideo(_ slots: [SinkSlot<any VideoFrameSink>], requests: [FrameRequest], started: Date) -> [String: StageResult] {
+        var passError: (any Error)?
+        do {
+            let pass = try VideoPass(path: path)
+            let report = try pass.run(requests) { index, frame in
+                let slot = slots[index]
+                if index == 0 { progress.analysed(frames: 1) }
+                slot.worker.submit {
+                    guard slot.failure == nil else { return }
+                    do { try slot.sink.consume(frame) } catch { slot.failure = error }
+                }
+            }
+            if !report.warnings.isEmpty { warnings.withLock { $0 += report.warnings } }
+        } catch {
+            passError = error
+        }
+        return collect(slots, passError: passError, started: started) { try $0.finish() }
+    }
+
+    private func runAudio(_ slots: [SinkSlot<any AudioChunkSink>]) -> [String: StageResult] {
+        let started = Date()
+        var passError: (any Error)?
+        do {
+            let pass = try AudioPass(path: path)
+            let report = try pass.run { chunk in
+                for slot in slots {
+                    slot.worker.submit {
+                        guard slot.failure == nil else { return }
+                        do { try slot.sink.consume(chunk) } catch { slot.failure = error }
+                    }
+                }
+            }
+            if !report.warnings.isEmpty { warnings.withLock { $0 += report.warnings } }
+        } catch {
+            passError = error
+        }
+        return collect(slots, passError: passError, started: started) { try $0.finish() }
+    }
+
+    /// Waits for each sink's backlog, then finishes it (or reports the pass's or the sink's error).
+    private func collect<Sink>(_ slots: [SinkSlot<Sink>], passError: (any Error)?, started: Date,
+                               finish: (Sink) throws -> StageOutput) -> [String: StageResult] {
+        var out: [String: StageResult] = [:]
+        for slot in slots {
+            let output: Result<StageOutput, any Error> = slot.worker.finish {
+                if let passError { return .failure(passError) }
+                if let failure = slot.failure { return .failure(failure) }
+                return Result { try finish(slot.sink) }
+            }
+            out[slot.stage] = StageResult(output: output, elapsed: Date().timeIntervalSince(started))
+        }
+        return out
+    }
+}

@@ -1,2 +1,0 @@
-import Stages
-import Store

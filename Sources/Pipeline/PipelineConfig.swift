@@ -1,0 +1,61 @@
+import Foundation
+import Stages
+import Yams
+
+/// A source position in the pipeline file.
+public struct SourcePosition: Sendable, Equatable {
+    public var line: Int
+    public var column: Int
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+}
+
+/// An OpenAI-compatible (or other) model server named in `providers:`.
+public struct ProviderConfig: Sendable, Equatable {
+    public var name: String
+    public var type: String
+    public var baseURL: String?
+    public var apiKeyEnv: String?
+    public var maxConcurrency: Int
+    public var timeout: Double
+    public var position: SourcePosition
+}
+
+/// One entry of `stages:` as written, before its type is resolved.
+public struct StageConfig: @unchecked Sendable {  // Yams.Node is an immutable value tree; only read after parsing
+    public var name: String
+    public var use: String
+    public var from: [String]
+    public var provider: String?
+    /// The `with:` mapping (nil when absent), kept as a node so errors can point into it.
+    public var with: Node?
+    public var position: SourcePosition
+    public var usePosition: SourcePosition
+    public var fromPositions: [SourcePosition]
+    public var providerPosition: SourcePosition?
+}
+
+/// A pipeline file, parsed and checked for shape (not yet for stage types or graph validity).
+public struct PipelineConfig: Sendable {
+    public var file: String
+    public var source: String
+    public var version: Int
+    public var name: String
+    /// Absolute path of the store, resolved against the pipeline file's directory.
+    public var store: String?
+    public var inputs: [String]
+    /// Lowercased extensions (without dot) a directory scan takes.
+    public var extensions: [String]
+    public var providers: [String: ProviderConfig]
+    public var stages: [StageConfig]
+
+    /// The directory relative paths in the file are resolved against.
+    public var baseDirectory: String { (file as NSString).deletingLastPathComponent }
+
+    public static let defaultExtensions = [
+        "mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts", "mts", "m2ts", "wmv", "flv", "3gp",
+        "ogv", "mxf", "dv", "vob", "m4a", "mp3", "wav", "flac", "ogg", "opus", "aac",
+    ]
+}

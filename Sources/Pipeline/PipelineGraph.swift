@@ -1,0 +1,260 @@
+import Crypto
+import Foundation
+import MediaIO
+import Stages
+import Yams
+
+/// A stage resolved against the registry: its type's facts, its decoded parameters and its fingerprint.
+public struct ConfiguredStage: Sendable {
+    public var name: String
+    public var typeName: String
+    public var version: Int
+    public var inputKinds: [DataKind]
+    public var outputKind: DataKind
+    public var media: MediaNeed
+    public var from: [String]
+    public var provider: String?
+    /// The parameters with defaults filled in, as canonical JSON (sorted keys).
+    public var parametersJSON: String
+    /// SHA-256 over type, version, parameters and the upstream fingerprints (DESIGN.md's build-system rule).
+    public var fingerprint: String
+    /// Plans the stage's work for one video.
+    let plan: @Sendable (StageContext) throws -> StageWork
+
+    public func work(_ context: StageContext) throws -> StageWork { try plan(context) }
+}
+
+/// A validated pipeline: stages in a topological order, every edge kind-checked.
+public struct PipelineGraph: Sendable {
+    public var config: PipelineConfig
+    /// Topological order; ties keep the file's order.
+    public var stages: [ConfiguredStage]
+    /// SHA-256 of the pipeline's stage fingerprints, recorded with each run.
+    public var pipelineHash: String
+
+    public func stage(named name: String) -> ConfiguredStage? { stages.first { $0.name == name } }
+
+    /// Every stage downstream of `name` (not including it).
+    public func descendants(of name: String) -> Set<String> {
+        var out = Set<String>()
+        var frontier = [name]
+        while let current = frontier.popLast() {
+            for s in stages where s.from.contains(current) && !out.contains(s.name) {
+                out.insert(s.name)
+                frontier.append(s.name)
+            }
+        }
+        return out
+    }
+
+    public static func load(path: String, registry: [any StageType.Type] = StageRegistry.builtin) throws -> PipelineGraph {
+        try build(ConfigLoader.load(path: path), registry: registry)
+    }
+
+    /// Resolves stage types and parameters, checks the graph, computes fingerprints. Throws `ConfigErrors` listing every problem.
+    public static func build(_ config: PipelineConfig, registry: [any StageType.Type] = StageRegistry.builtin) throws -> PipelineGraph {
+        var checker = GraphChecker(config: config, registry: registry)
+        let stages = checker.check()
+        if !checker.errors.isEmpty { throw ConfigErrors(checker.errors) }
+        var hasher = SHA256()
+        for s in stages { hasher.update(data: Data("\(s.name)=\(s.fingerprint)\n".utf8)) }
+        return PipelineGraph(config: config, stages: stages, pipelineHash: hexString(hasher.finalize()))
+    }
+}
+
+func hexString<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+    digest.map { String(format: "%02x", $0) }.joined()
+}
+
+/// The validation pass behind `PipelineGraph.build`.
+struct GraphChecker {
+    let config: PipelineConfig
+    let registry: [any StageType.Type]
+    var errors: [ConfigError] = []
+    private let reporter: ConfigLoader
+
+    init(config: PipelineConfig, registry: [any StageType.Type]) {
+        self.config = config
+        self.registry = registry
+        self.reporter = ConfigLoader(file: config.file, source: config.source)
+    }
+
+    mutating func fail(_ p: SourcePosition, _ message: String, hint: String? = nil) {
+        errors.append(reporter.configError(p, message, hint: hint))
+    }
+
+    mutating func check() -> [ConfiguredStage] {
+        let names = config.stages.map(\.name)
+        let typeNames = registry.map { $0.name }
+        var resolved: [String: (config: StageConfig, type: any StageType.Type, params: String,
+                                plan: @Sendable (StageContext) throws -> StageWork)] = [:]
+        for stage in config.stages {
+            guard let type = registry.first(where: { $0.name == stage.use }) else {
+                let guess = closestMatch(to: stage.use, in: typeNames).map { "did you mean '\($0)'? " } ?? ""
+                fail(stage.usePosition, "unknown stage type '\(stage.use)' in stage '\(stage.name)'",
+                     hint: guess + "known types: \(typeNames.joined(separator: ", "))")
+                continue
+            }
+            for (i, upstream) in stage.from.enumerated() where !names.contains(upstream) {
+                let guess = closestMatch(to: upstream, in: names).map { "did you mean '\($0)'? " } ?? ""
+                fail(stage.fromPositions[i], "stage '\(stage.name)' reads from '\(upstream)', which is not a stage in this pipeline",
+                     hint: guess + "stages: \(names.joined(separator: ", "))")
+            }
+            if let provider = stage.provider, config.providers[provider] == nil {
+                let known = config.providers.keys.sorted()
+                fail(stage.providerPosition ?? stage.position, "stage '\(stage.name)' uses provider '\(provider)', which is not defined",
+                     hint: known.isEmpty ? "add it under `providers:`" : "defined providers: \(known.joined(separator: ", "))")
+            }
+            if let decoded = decodeParameters(type, stage: stage) {
+                resolved[stage.name] = (stage, type, decoded.json, decoded.plan)
+            }
+        }
+        checkKinds(resolved.mapValues { ($0.config, $0.type) })
+        guard let order = topologicalOrder() else { return [] }
+        guard errors.isEmpty else { return [] }
+        var fingerprints: [String: String] = [:]
+        var out: [ConfiguredStage] = []
+        for name in order {
+            guard let r = resolved[name] else { continue }
+            let type = r.type
+            var hasher = SHA256()
+            var material = "type=\(type.name)\nversion=\(type.version)\nparams=\(r.params)\n"
+            if let p = r.config.provider, let provider = config.providers[p] { material += "provider=\(provider.type)\n" }
+            for upstream in r.config.from.sorted() { material += "from=\(upstream):\(fingerprints[upstream] ?? "")\n" }
+            hasher.update(data: Data(material.utf8))
+            let fp = hexString(hasher.finalize())
+            fingerprints[name] = fp
+            out.append(ConfiguredStage(name: name, typeName: type.name, version: type.version, inputKinds: type.inputKinds,
+                                       outputKind: type.outputKind, media: type.media, from: r.config.from,
+                                       provider: r.config.provider, parametersJSON: r.params, fingerprint: fp, plan: r.plan))
+        }
+        return out
+    }
+
+    /// Decodes `with:` into the type's Parameters, reporting unknown keys, wrong types and invalid values at their position.
+    private mutating func decodeParameters<S: StageType>(_ type: S.Type, stage: StageConfig)
+        -> (json: String, plan: @Sendable (StageContext) throws -> StageWork)? {
+        let docs = S.Parameters.documentation
+        let valid = docs.map(\.name)
+        var keyPositions: [String: SourcePosition] = [:]
+        var ok = true
+        if let mapping = stage.with?.mapping {
+            for (key, value) in mapping {
+                let k = key.string ?? ""
+                keyPositions[k] = reporter.position(value)
+                if !valid.contains(k) {
+                    let guess = closestMatch(to: k, in: valid).map { "did you mean '\($0)'? " } ?? ""
+                    fail(reporter.position(key), "unknown parameter '\(k)' for \(S.name) in stage '\(stage.name)'",
+                         hint: guess + (valid.isEmpty ? "\(S.name) takes no parameters" : "valid parameters: \(valid.joined(separator: ", "))"))
+                    ok = false
+                }
+            }
+        }
+        guard ok else { return nil }
+        let parameters: S.Parameters
+        do {
+            parameters = try YAMLDecoder().decode(S.Parameters.self, from: stage.with ?? Node.mapping(Node.Mapping([])))
+        } catch let error as DecodingError {
+            let (key, message) = describe(error)
+            let doc = docs.first { $0.name == key }
+            fail(key.flatMap { keyPositions[$0] } ?? stage.position,
+                 "invalid value for '\(key ?? "with")' in stage '\(stage.name)': \(message)",
+                 hint: doc.map { "'\($0.name)' takes \($0.type) (default \($0.defaultValue)): \($0.summary)" })
+            return nil
+        } catch {
+            fail(stage.position, "invalid parameters in stage '\(stage.name)': \(error)")
+            return nil
+        }
+        do {
+            try parameters.validate()
+        } catch {
+            fail(keyPositions[error.key] ?? stage.position, "invalid value for '\(error.key)' in stage '\(stage.name)': \(error.message)",
+                 hint: error.hint ?? docs.first { $0.name == error.key }.map { "'\($0.name)' takes \($0.type): \($0.summary)" })
+            return nil
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = (try? encoder.encode(parameters)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return (json, { context in try S.work(parameters: parameters, context: context) })
+    }
+
+    private func describe(_ error: DecodingError) -> (String?, String) {
+        func key(_ path: [any CodingKey]) -> String? { path.first?.stringValue }
+        switch error {
+        case let .typeMismatch(type, ctx): return (key(ctx.codingPath), "expected \(readable(type))" + detail(ctx))
+        case let .valueNotFound(type, ctx): return (key(ctx.codingPath), "missing \(readable(type))" + detail(ctx))
+        case let .keyNotFound(k, ctx): return (k.stringValue, "required key missing" + detail(ctx))
+        case let .dataCorrupted(ctx): return (key(ctx.codingPath), ctx.debugDescription)
+        @unknown default: return (nil, "\(error)")
+        }
+    }
+
+    private func detail(_ ctx: DecodingError.Context) -> String {
+        ctx.debugDescription.isEmpty ? "" : " (\(ctx.debugDescription))"
+    }
+
+    private func readable(_ type: Any.Type) -> String {
+        switch "\(type)" {
+        case "Double", "Float": return "a number"
+        case "Int": return "a whole number"
+        case "Bool": return "true or false"
+        case "String": return "a string"
+        default: return "\(type)"
+        }
+    }
+
+    /// Checks that each stage's `from` supplies the kinds its type needs (like GStreamer caps).
+    private mutating func checkKinds(_ stages: [String: (config: StageConfig, type: any StageType.Type)]) {
+        for stage in config.stages {
+            guard let (cfg, type) = stages[stage.name] else { continue }
+            if type.inputKinds.isEmpty {
+                if let first = cfg.from.first {
+                    fail(cfg.fromPositions[0], "stage '\(cfg.name)' (\(type.name)) reads the media directly and takes no `from` (got '\(first)')",
+                         hint: "remove `from:`; \(type.name) decodes the video file itself")
+                }
+                continue
+            }
+            if cfg.from.isEmpty {
+                let wanted = type.inputKinds.map(\.rawValue).joined(separator: ", ")
+                let producers = stages.values.filter { type.inputKinds.contains($0.type.outputKind) }.map(\.config.name).sorted()
+                fail(cfg.usePosition, "stage '\(cfg.name)' (\(type.name)) needs `from:` a stage that yields \(wanted)",
+                     hint: producers.isEmpty ? "add a stage that yields \(wanted)" : "e.g. `from: \(producers[0])`")
+                continue
+            }
+            var supplied = Set<DataKind>()
+            for (i, upstream) in cfg.from.enumerated() {
+                guard let up = stages[upstream] else { continue }
+                if !type.inputKinds.contains(up.type.outputKind) {
+                    fail(cfg.fromPositions[i],
+                         "stage '\(cfg.name)' (\(type.name)) needs \(type.inputKinds.map(\.rawValue).joined(separator: " or ")), but '\(upstream)' (\(up.type.name)) yields \(up.type.outputKind.rawValue)",
+                         hint: "read from a stage whose type yields \(type.inputKinds.map(\.rawValue).joined(separator: " or "))")
+                }
+                supplied.insert(up.type.outputKind)
+            }
+        }
+    }
+
+    /// Kahn's algorithm in file order; reports a cycle with its members.
+    private mutating func topologicalOrder() -> [String]? {
+        let stages = config.stages
+        var remaining = stages.map(\.name)
+        var done: [String] = []
+        var placed = Set<String>()
+        let known = Set(remaining)
+        while !remaining.isEmpty {
+            guard let next = remaining.first(where: { name in
+                let s = stages.first { $0.name == name }!
+                return s.from.allSatisfy { placed.contains($0) || !known.contains($0) }
+            }) else {
+                let cycleStart = stages.first { remaining.contains($0.name) }!
+                fail(cycleStart.position, "stages form a cycle: \(remaining.joined(separator: " → ")) → \(remaining[0])",
+                     hint: "a stage cannot read, directly or indirectly, from itself; remove one of these `from:` links")
+                return nil
+            }
+            done.append(next)
+            placed.insert(next)
+            remaining.removeAll { $0 == next }
+        }
+        return done
+    }
+}

@@ -1,0 +1,146 @@
+import Dispatch
+import Foundation
+import Logging
+import Store
+
+/// Options of `vidpipe run`.
+public struct RunOptions: Sendable {
+    /// Videos processed at once.
+    public var jobs: Int = 1
+    /// Stop starting new videos after this many seconds; in-flight videos finish.
+    public var maxDuration: Double?
+    /// Process only the files of shard `index` of `count` (stable across runs: by a hash of the path).
+    public var shard: (index: Int, count: Int)?
+    public init(jobs: Int = 1, maxDuration: Double? = nil, shard: (index: Int, count: Int)? = nil) {
+        self.jobs = jobs
+        self.maxDuration = maxDuration
+        self.shard = shard
+    }
+}
+
+/// The end-of-run summary: what `run --json` prints.
+public struct RunSummary: Codable, Sendable {
+    public struct Videos: Codable, Sendable {
+        public var done = 0
+        public var failed = 0
+        /// Not started because of --max-duration or Ctrl-C; the next run picks them up.
+        public var pending = 0
+        /// Done, with nothing to do: every stage's result was already stored.
+        public var unchanged = 0
+    }
+    public struct StageCounts: Codable, Sendable {
+        public var stage: String
+        public var done = 0
+        public var failed = 0
+        public var skipped = 0
+        public var reused = 0
+    }
+    public struct Failure: Codable, Sendable {
+        public var path: String
+        public var error: String
+    }
+    public var videos = Videos()
+    public var stages: [StageCounts] = []
+    public var failures: [Failure] = []
+    public var warnings: [Failure] = []
+    public var elapsed_s: Double = 0
+    public var interrupted = false
+
+    /// DESIGN.md's exit codes: 0 all done, 2 some inputs failed, 3 interrupted or out of time (resumable).
+    public var exitCode: Int32 {
+        if interrupted || videos.pending > 0 { return 3 }
+        return videos.failed > 0 ? 2 : 0
+    }
+}
+
+/// Runs a validated pipeline over a list of files, `jobs` videos at a time, on Dispatch threads.
+public final class PipelineRunner: Sendable {
+    public let graph: PipelineGraph
+    public let store: VidpipeStore
+    public let options: RunOptions
+    public let progress = RunProgress()
+    let logger: Logger
+    private let stopRequested = Locked(false)
+
+    public init(graph: PipelineGraph, store: VidpipeStore, options: RunOptions, logger: Logger) {
+        self.graph = graph
+        self.store = store
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Ctrl-C / SIGTERM: start nothing new; what is in flight finishes and is stored.
+    public func requestStop() { stopRequested.withLock { $0 = true } }
+
+    /// Selects this shard's files: stable for a given path whatever other files come and go.
+    public static func shard(_ files: [InputFile], index: Int, count: Int) -> [InputFile] {
+        files.filter { file in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+            for byte in file.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            return Int(hash % UInt64(count)) == index
+        }
+    }
+
+    /// Processes `files` and returns the summary; blocks the calling thread until done.
+    public func run(files allFiles: [InputFile], onVideo: @escaping @Sendable (VideoOutcome) -> Void = { _ in }) throws -> RunSummary {
+        let files = options.shard.map { Self.shard(allFiles, index: $0.index, count: $0.count) } ?? allFiles
+        let runID = try store.beginRun(pipelineName: graph.config.name, pipelineHash: graph.pipelineHash)
+        let deadline = options.maxDuration.map { Date().addingTimeInterval($0) }
+        progress.start(videos: files.count, bytes: files.reduce(0) { $0 + $1.sizeBytes })
+        let processor = VideoProcessor(graph: graph, store: store, progress: progress, logger: logger)
+        let next = Locked(0)
+        let outcomes = Locked<[VideoOutcome]>([])
+        let group = DispatchGroup()
+        let started = Date()
+        for worker in 0..<max(1, min(options.jobs, files.count)) {
+            group.enter()
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                defer { group.leave() }
+                while true {
+                    if stopRequested.current { return }
+                    if let deadline, Date() >= deadline { return }
+                    let index: Int? = next.withLock { i in
+                        guard i < files.count else { return nil }
+                        defer { i += 1 }
+                        return i
+                    }
+                    guard let index else { return }
+                    let file = files[index]
+                    progress.began(file.path)
+                    let outcome = processor.process(file)
+                    progress.finished(file.path, bytes: file.sizeBytes, failed: outcome.status == .failed, unchanged: outcome.unchanged)
+                    outcomes.withLock { $0.append(outcome) }
+                    logger.trace("video finished", metadata: ["worker": "\(worker)", "path": "\(file.path)"])
+                    onVideo(outcome)
+                }
+            }
+        }
+        group.wait()
+        var summary = RunSummary()
+        let all = outcomes.current.sorted { $0.path < $1.path }
+        summary.videos.done = all.filter { $0.status == .done }.count
+        summary.videos.failed = all.filter { $0.status == .failed }.count
+        summary.videos.unchanged = all.filter(\.unchanged).count
+        summary.videos.pending = files.count - all.count
+        summary.interrupted = stopRequested.current || summary.videos.pending > 0
+        summary.failures = all.compactMap { o in o.error.map { RunSummary.Failure(path: o.path, error: $0) } }
+        summary.warnings = all.flatMap { o in o.warnings.map { RunSummary.Failure(path: o.path, error: $0) } }
+        summary.stages = graph.stages.map { stage in
+            var counts = RunSummary.StageCounts(stage: stage.name)
+            for o in all {
+                switch o.stages[stage.name] {
+                case "done": counts.done += 1
+                case "failed": counts.failed += 1
+                case "skipped": counts.skipped += 1
+                case "reused": counts.reused += 1
+                default: break
+                }
+            }
+            return counts
+        }
+        summary.elapsed_s = Date().timeIntervalSince(started)
+        try store.finishRun(id: runID, status: summary.interrupted ? .interrupted : (summary.videos.failed > 0 ? .failed : .done),
+                            videosDone: summary.videos.done, videosFailed: summary.videos.failed)
+        return summary
+    }
+}

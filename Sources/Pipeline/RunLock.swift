@@ -1,0 +1,44 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An exclusive advisory lock (flock) on `STORE.lock`, held for the whole run. The kernel releases
+/// it when the process exits, even on kill -9, so a crashed run never blocks the next one.
+public final class RunLock {
+    public let path: String
+    private let descriptor: Int32
+
+    public struct Busy: Error, CustomStringConvertible {
+        public var store: String
+        public var holder: String
+        public var description: String {
+            "another vidpipe run is using \(store)\(holder.isEmpty ? "" : " (\(holder))"); it will not be processed twice. "
+                + "Wait for it to finish, or run with another --db."
+        }
+    }
+
+    public init(store: String) throws {
+        path = store + ".lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(fd)
+            throw Busy(store: store, holder: holder)
+        }
+        descriptor = fd
+        let note = "pid \(getpid()) since \(ISO8601DateFormatter().string(from: Date()))\n"
+        _ = ftruncate(fd, 0)
+        _ = note.withCString { write(fd, $0, strlen($0)) }
+    }
+
+    deinit {
+        _ = ftruncate(descriptor, 0)
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

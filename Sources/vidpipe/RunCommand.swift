@@ -1,0 +1,140 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Pipeline
+import Stages
+import Store
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline over its inputs (or the given paths); only work whose inputs or parameters changed runs.",
+        discussion: """
+            Paths may be files (always tried, whatever their extension), directories (scanned recursively for \
+            media extensions, hidden files skipped) or glob patterns ('videos/**/*.{mp4,mkv}'). Progress goes to \
+            stderr; with --json a summary object goes to stdout at the end.
+            """)
+
+    @Argument(help: ArgumentHelp("The pipeline file.", valueName: "pipeline.yml"))
+    var pipeline: String
+
+    @Argument(help: ArgumentHelp("Files, directories or globs; default: the pipeline's `inputs:`.", valueName: "path"))
+    var paths: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The SQLite store (default: the pipeline's `store:`, else ./vidpipe.sqlite).", valueName: "file"))
+    var db: String?
+
+    @Option(name: .long, help: "Videos processed at once.")
+    var jobs: Int = 1
+
+    @Option(name: .long, help: ArgumentHelp("Process only shard I of N (0-based), e.g. 0/4, for several machines sharing an archive.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(name: .long, help: ArgumentHelp("Stop starting new videos after this long (e.g. 6h, 90m); in-flight videos finish; exit 3.", valueName: "duration"))
+    var maxDuration: String?
+
+    @Flag(name: .long, help: "Print a JSON summary to stdout at the end.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Log every stage result to stderr.")
+    var verbose = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let shard, parseShard(shard) == nil {
+            throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/4 (got '\(shard)')")
+        }
+        if let maxDuration, Seconds.parse(maxDuration) == nil {
+            throw ValidationError("--max-duration takes a duration such as 30m, 6h or 90s (got '\(maxDuration)')")
+        }
+    }
+
+    private func parseShard(_ text: String) -> (index: Int, count: Int)? {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else { return nil }
+        return (i, n)
+    }
+
+    func run() throws {
+        let graph = try loadGraph(pipeline)
+        let storePath = URL(fileURLWithPath: db ?? graph.config.store ?? "vidpipe.sqlite").standardizedFileURL.path
+        var logger = Logger(label: "vidpipe")
+        logger.logLevel = verbose ? .debug : .error
+
+        // Inputs: command-line paths are relative to the current directory, `inputs:` to the pipeline file.
+        let inputs = paths.isEmpty ? graph.config.inputs : paths
+        let base = paths.isEmpty ? graph.config.baseDirectory : FileManager.default.currentDirectoryPath
+        guard !inputs.isEmpty else {
+            printError("nothing to do: \(pipeline) has no `inputs:` and no paths were given\n  hint: vidpipe run \(pipeline) videos/")
+            throw ExitCode(1)
+        }
+        let scanner = InputScanner(extensions: graph.config.extensions, baseDirectory: base)
+        let (files, problems) = scanner.scan(inputs)
+        for problem in problems { printError("warning: \(problem)") }
+        if !paths.isEmpty && !problems.isEmpty && files.isEmpty {
+            printError("error: none of the given paths exist")
+            throw ExitCode(1)
+        }
+
+        let lock: RunLock
+        let store: VidpipeStore
+        do {
+            try FileManager.default.createDirectory(atPath: (storePath as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            lock = try RunLock(store: storePath)
+            store = try VidpipeStore(path: storePath)
+        } catch let busy as RunLock.Busy {
+            printError("error: \(busy)")
+            throw ExitCode(1)
+        } catch {
+            printError("error: cannot open the store \(storePath): \(error)")
+            throw ExitCode(1)
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        let options = RunOptions(jobs: jobs, maxDuration: maxDuration.flatMap(Seconds.parse), shard: shard.flatMap(parseShard))
+        let runner = PipelineRunner(graph: graph, store: store, options: options, logger: logger)
+        let display = ProgressDisplay(progress: runner.progress, verbose: verbose)
+        let signals = StopSignals { first in
+            if first {
+                display.message("stopping: no new videos will start; the ones in flight finish (Ctrl-C again to abort at once)")
+                runner.requestStop()
+            } else {
+                display.message("aborted; everything stored so far is kept, rerun to resume")
+                Foundation.exit(3)
+            }
+        }
+        printError("vidpipe: \(graph.config.name): \(files.count) file\(files.count == 1 ? "" : "s"), "
+                   + "\(graph.stages.count) stages, store \(storePath)")
+        display.start()
+        let summary = try runner.run(files: files) { outcome in display.videoFinished(outcome) }
+        display.stop()
+        withExtendedLifetime(signals) {}
+        display.summary(summary)
+        if json { try printJSON(summary) }
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+}
+
+/// SIGINT / SIGTERM handling on a Dispatch queue: the first asks the run to stop, the second aborts.
+final class StopSignals: Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(handler: @escaping @Sendable (_ first: Bool) -> Void) {
+        let count = Locked(0)
+        let queue = DispatchQueue(label: "vidpipe.signals")
+        sources = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler {
+                let n = count.withLock { $0 += 1; return $0 }
+                handler(n == 1)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    deinit { sources.forEach { $0.cancel() } }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Store
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Summarise a store: videos done, failed and pending, per-stage counts, and every failure with its reason.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Flag(name: .long, help: "Print JSON: {videos: {done, failed, pending}, stages: [{stage, done, failed}], failures: [{path, error}]}.")
+    var json = false
+
+    func run() throws {
+        let db = try openExistingStore(store.resolvedPath)
+        let report = try db.statusReport()
+        if json {
+            try printJSON(report)
+            return
+        }
+        print("store: \(db.path)")
+        print("videos: \(report.videos.done) done, \(report.videos.failed) failed, \(report.videos.pending) pending")
+        if !report.stages.isEmpty {
+            let width = max(5, report.stages.map(\.stage.count).max() ?? 5)
+            print("stages:")
+            for s in report.stages {
+                print("  " + s.stage.padding(toLength: width, withPad: " ", startingAt: 0)
+                      + "  \(s.done) done, \(s.failed) failed, \(s.skipped) skipped")
+            }
+        }
+        if !report.failures.isEmpty {
+            print("failures:")
+            for f in report.failures { print("  \(f.path): \(f.error)") }
+        }
+    }
+}
+
+/// Opens a store that must already exist (status, export), with an actionable message otherwise.
+func openExistingStore(_ path: String) throws -> VidpipeStore {
+    guard FileManager.default.fileExists(atPath: path) else {
+        printError("error: no store at \(path)\n  hint: run a pipeline first (vidpipe run pipeline.yml) or pass --db FILE")
+        throw ExitCode(1)
+    }
+    do {
+        return try VidpipeStore(path: path)
+    } catch {
+        printError("error: cannot open the store \(path): \(error)")
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Pipeline
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a pipeline file without decoding anything: stage types, parameters, links, kinds, cycles, providers.")
+
+    @Argument(help: ArgumentHelp("The pipeline file.", valueName: "pipeline.yml"))
+    var pipeline: String
+
+    func run() throws {
+        let graph = try loadGraph(pipeline)
+        print("\(pipeline): ok — pipeline '\(graph.config.name)', \(graph.stages.count) stages: "
+              + graph.stages.map(\.name).joined(separator: " → "))
+    }
+}
+
+/// Loads and validates a pipeline, printing every problem as file:line:column and exiting 1.
+func loadGraph(_ path: String) throws -> PipelineGraph {
+    do {
+        return try PipelineGraph.load(path: path)
+    } catch let errors as ConfigErrors {
+        printError(errors.description)
+        printError("\(errors.errors.count) error\(errors.errors.count == 1 ? "" : "s") in \(path)")
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The `vidpipe` binary as a user runs it: exit codes, stdout/stderr, kill -9 and resume.
+@Suite("vidpipe CLI", .serialized)
+struct CLITests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static var binary: String { packageRoot + "/.build/debug/vidpipe" }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func vidpipe(_ arguments: [String], cwd: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func writePipeline(_ dir: String) throws -> String {
+        let path = dir + "/p.yml"
+        try """
+            version: 1
+            name: cli
+            store: store.sqlite
+            inputs: ["videos"]
+            stages:
+              frames: { use: frames.sample, with: { every: 1s, max_size: 96 } }
+              shots: { use: shots.detect }
+              keyframes: { use: frames.keyframes, from: shots }
+              segments: { use: audio.segments }
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Every result table's contents, without ids and timestamps, sorted: two stores with equal dumps hold the same results.
+    static func dump(_ db: String) throws -> String {
+        let queries = [
+            "SELECT v.path, v.status, v.fingerprint, v.duration_s FROM videos v ORDER BY v.path",
+            "SELECT v.path, r.stage, r.fingerprint, r.status FROM stage_results r JOIN videos v ON v.id = r.video_id ORDER BY 1, 2",
+            "SELECT v.path, s.stage, s.idx, s.start_s, s.end_s FROM shots s JOIN videos v ON v.id = s.video_id ORDER BY 1, 2, 3",
+            "SELECT v.path, f.stage, f.t_s, f.shot_idx, f.phash, f.width, f.height, hex(f.jpeg) FROM frames f JOIN videos v ON v.id = f.video_id ORDER BY 1, 2, 3",
+            "SELECT v.path, a.stage, a.kind, a.start_s, a.end_s, a.loudness_db FROM audio_segments a JOIN videos v ON v.id = a.video_id ORDER BY 1, 2, 4",
+        ]
+        return try queries.map { try runCommand("sqlite3", [db, $0]) }.joined(separator: "\n---\n")
+    }
+
+    @Test func validateReportsErrorsWithPositionAndExitsOne() throws {
+        let tmp = try TemporaryDirectory()
+        try "version: 1\nstages:\n  shots: { use: shots.detect, with: { treshold: 3 } }\n"
+            .write(toFile: tmp.path("bad.yml"), atomically: true, encoding: .utf8)
+        let r = try Self.vidpipe(["validate", tmp.path("bad.yml")])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("bad.yml:3:39: error: unknown parameter 'treshold'"))
+        #expect(r.stderr.contains("hint: did you mean 'threshold'"))
+        let ok = try Self.vidpipe(["validate", Self.packageRoot + "/pipelines/archive.yml"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
+    @Test func usageErrorsExitOne() throws {
+        let r = try Self.vidpipe(["run", "x.yml", "--jobs", "0"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("--jobs must be at least 1"))
+    }
+
+    @Test func runExitsTwoOnBadInputsAndStatusJSONHasTheDesignShape() throws {
+        let tmp = try TemporaryDirectory()
+        try Fixture.hardCuts(at: tmp.path("videos/a.mp4"), shots: 2, shotSeconds: 1, audio: true)
+        try Data("not video".utf8).write(to: URL(fileURLWithPath: tmp.path("videos/b.mkv")))
+        let pipeline = try Self.writePipeline(tmp.url.path)
+        let r = try Self.vidpipe(["run", pipeline, "--json"])
+        #expect(r.status == 2, "\(r.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let videos = try #require(summary["videos"] as? [String: Any])
+        #expect(videos["done"] as? Int == 1)
+        #expect(videos["failed"] as? Int == 1)
+        #expect(summary["elapsed_s"] is Double)
+        #expect(r.stderr.contains("failed \(tmp.path("videos/b.mkv"))"))
+
+        let status = try Self.vidpipe(["status", "--db", tmp.path("store.sqlite"), "--json"])
+        #expect(status.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let counts = try #require(json["videos"] as? [String: Int])
+        #expect(counts["done"] == 1 && counts["failed"] == 1 && counts["pending"] == 0)
+        let stages = try #require(json["stages"] as? [[String: Any]])
+        #expect(Set(stages.compactMap { $0["stage"] as? String }) == ["frames", "shots", "keyframes", "segments"])
+        let failures = try #require(json["failures"] as? [[String: String]])
+        #expect(failures.first?["path"] == tmp.path("videos/b.mkv"))
+
+        let export = try Self.vidpipe(["export", "a.mp4", "--db", tmp.path("store.sqlite"), "--format", "json"])
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) is [String: Any])
+        #expect(export.stdout.contains("\"shots\""))
+
+        let again = try Self.vidpipe(["run", pipeline, "--json"])
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        #expect((second["videos"] as? [String: Any])?["unchanged"] as? Int == 1)
+    }
+
+    @Test func maxDurationStopsAndExitsThree() throws {
+        let tmp = try TemporaryDirectory()
+        for i in 0..<3 { try Fixture.hardCuts(at: tmp.path("videos/\(i).mp4"), shots: 2, shotSeconds: 1) }
+        let r = try Self.vidpipe(["run", try Self.writePipeline(tmp.url.path), "--max-duration", "0s"])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("3 pending"))
+    }
+
+    @Test func killNineThenRerunEqualsACleanRun() throws {
+        let tmp = try TemporaryDirectory()
+        for i in 0..<6 {
+            try Fixture.hardCuts(at: tmp.path("videos/clip\(i).mp4"), shots: 3, shotSeconds: 2, size: "640x360", audio: true)
+        }
+        let pipeline = try Self.writePipeline(tmp.url.path)
+        let clean = try Self.vidpipe(["run", pipeline, "--db", tmp.path("clean.sqlite")])
+        #expect(clean.status == 0, "\(clean.stderr)")
+
+        let killed = tmp.path("killed.sqlite")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["run", pipeline, "--db", killed]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // wait until some results are stored, then kill -9 in the middle of the run
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let n = (try? runCommand("sqlite3", [killed, "SELECT COUNT(*) FROM stage_results"]))
+                .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+            if n >= 5 { break }
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let partial = try runCommand("sqlite3", [killed, "SELECT COUNT(*) FROM videos WHERE status = 'done'"])
+        #expect(Int(partial.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 6 < 6, "the kill came too late to test anything")
+
+        let resumed = try Self.vidpipe(["run", pipeline, "--db", killed])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Self.dump(killed) == Self.dump(tmp.path("clean.sqlite")))
+    }
+}

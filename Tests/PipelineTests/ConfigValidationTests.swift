@@ -1,0 +1,196 @@
+import Foundation
+import Pipeline
+import Testing
+
+@Suite("pipeline file validation")
+struct ConfigValidationTests {
+    func errors(_ yaml: String) -> [ConfigError] {
+        do {
+            _ = try PipelineGraph.build(ConfigLoader.parse(yaml, file: "/tmp/p.yml", displayName: "p.yml"))
+            return []
+        } catch let e as ConfigErrors {
+            return e.errors
+        } catch {
+            Issue.record("unexpected error \(error)")
+            return []
+        }
+    }
+
+    @Test func validPipelineBuildsInTopologicalOrder() throws {
+        let graph = try PipelineGraph.build(ConfigLoader.parse("""
+            version: 1
+            name: t
+            stages:
+              keyframes: { use: frames.keyframes, from: shots }
+              shots: { use: shots.detect, with: { threshold: 30, min_length: 500ms } }
+              segments: { use: audio.segments }
+            """, file: "/tmp/p.yml"))
+        #expect(graph.stages.map(\.name) == ["shots", "keyframes", "segments"])
+        #expect(graph.stage(named: "shots")?.parametersJSON.contains("\"threshold\":30") == true)
+        #expect(graph.stage(named: "shots")?.parametersJSON.contains("\"min_length\":0.5") == true)
+    }
+
+    @Test func unknownStageTypeHasPositionAndSuggestion() {
+        let e = errors("""
+            version: 1
+            stages:
+              shots: { use: shots.detcet }
+            """)
+        #expect(e.count == 1)
+        #expect(e.first?.line == 3)
+        #expect(e.first?.column == 17)
+        #expect(e.first?.message.contains("unknown stage type 'shots.detcet'") == true)
+        #expect(e.first?.hint?.contains("did you mean 'shots.detect'") == true)
+        #expect(e.first?.description.hasPrefix("p.yml:3:18: error:") == true)
+    }
+
+    @Test func unknownParameterNamesValidKeys() {
+        let e = errors("""
+            version: 1
+            stages:
+              shots:
+                use: shots.detect
+                with:
+                  treshold: 20
+            """)
+        #expect(e.count == 1)
+        #expect(e.first?.line == 6)
+        #expect(e.first?.column == 7)
+        #expect(e.first?.message.contains("unknown parameter 'treshold'") == true)
+        #expect(e.first?.hint?.contains("did you mean 'threshold'") == true)
+    }
+
+    @Test func wrongParameterTypePointsAtTheValue() {
+        let e = errors("""
+            version: 1
+            stages:
+              shots:
+                use: shots.detect
+                with: { threshold: lots }
+            """)
+        #expect(e.count == 1)
+        #expect(e.first?.line == 5)
+        #expect(e.first?.column == 24)
+        #expect(e.first?.message.contains("'threshold'") == true)
+    }
+
+    @Test func badDurationIsReported() {
+        let e = errors("""
+            version: 1
+            stages:
+              shots: { use: shots.detect, with: { min_length: 2 fortnights } }
+            """)
+        #expect(e.count == 1)
+        #expect(e.first?.line == 3)
+        #expect(e.first?.message.contains("min_length") == true)
+    }
+
+    @Test func missingUpstreamAndKindMismatch() {
+        let e = errors("""
+            version: 1
+            stages:
+              segments: { use: audio.segments }
+              keyframes: { use: frames.keyframes, from: segments }
+              more: { use: frames.keyframes, from: shotz }
+            """)
+        #expect(e.contains { $0.line == 4 && $0.message.contains("needs shots, but 'segments' (audio.segments) yields audio_segments") })
+        #expect(e.contains { $0.line == 5 && $0.message.contains("'shotz', which is not a stage") })
+    }
+
+    @Test func cycleIsAnError() {
+        let e = errors("""
+            version: 1
+            stages:
+              a: { use: frames.keyframes, from: b }
+              b: { use: frames.keyframes, from: a }
+            """)
+        #expect(e.contains { $0.message.contains("cycle") })
+    }
+
+    @Test func missingProviderIsAnError() {
+        let e = errors("""
+            version: 1
+            providers:
+              local: { type: openai, base_url: "http://127.0.0.1:11434/v1" }
+            stages:
+              shots: { use: shots.detect, provider: remote }
+            """)
+        #expect(e.count == 1)
+        #expect(e.first?.line == 5)
+        #expect(e.first?.message.contains("provider 'remote'") == true)
+        #expect(e.first?.hint?.contains("local") == true)
+    }
+
+    @Test func yamlSyntaxErrorCarriesLineAndColumn() {
+        let e = errors("""
+            version: 1
+            stages:
+              shots: { use: shots.detect
+              frames: { use: frames.sample }
+            """)
+        #expect(e.count == 1)
+        #expect((e.first?.line ?? 0) >= 3)
+        #expect(e.first?.message.hasPrefix("YAML syntax") == true)
+    }
+
+    @Test func mediaStageWithFromIsAnError() {
+        let e = errors("""
+            version: 1
+            stages:
+              shots: { use: shots.detect }
+              frames: { use: frames.sample, from: shots }
+            """)
+        #expect(e.first?.message.contains("takes no `from`") == true)
+    }
+
+    @Test func outOfRangeValueFailsValidation() {
+        let e = errors("""
+            version: 1
+            stages:
+              frames: { use: frames.sample, with: { quality: 400 } }
+            """)
+        #expect(e.count == 1)
+        #expect(e.first?.line == 3)
+        #expect(e.first?.message.contains("quality") == true)
+    }
+
+    @Test func fingerprintsChangeOnlyDownstream() throws {
+        func graph(_ threshold: Int) throws -> PipelineGraph {
+            try PipelineGraph.build(ConfigLoader.parse("""
+                version: 1
+                stages:
+                  frames: { use: frames.sample }
+                  shots: { use: shots.detect, with: { threshold: \(threshold) } }
+                  keyframes: { use: frames.keyframes, from: shots }
+                  segments: { use: audio.segments }
+                """, file: "/tmp/p.yml"))
+        }
+        let a = try graph(27), b = try graph(30), c = try graph(27)
+        let changed = a.stages.filter { s in b.stage(named: s.name)?.fingerprint != s.fingerprint }.map(\.name)
+        #expect(changed == ["shots", "keyframes"])
+        #expect(a.stages.map(\.fingerprint) == c.stages.map(\.fingerprint))
+        #expect(a.descendants(of: "shots") == ["keyframes"])
+    }
+
+    @Test func explicitDefaultKeepsTheFingerprint() throws {
+        let implicit = try PipelineGraph.build(ConfigLoader.parse("version: 1\nstages:\n  s: { use: shots.detect }\n", file: "/tmp/p.yml"))
+        let explicit = try PipelineGraph.build(ConfigLoader.parse("version: 1\nstages:\n  s: { use: shots.detect, with: { threshold: 27 } }\n", file: "/tmp/p.yml"))
+        #expect(implicit.stages[0].fingerprint == explicit.stages[0].fingerprint)
+    }
+
+    @Test func graphRendersMermaidAndDot() throws {
+        let graph = try PipelineGraph.build(ConfigLoader.parse("""
+            version: 1
+            name: demo
+            stages:
+              shots: { use: shots.detect }
+              keyframes: { use: frames.keyframes, from: shots }
+            """, file: "/tmp/p.yml"))
+        let mermaid = GraphRenderer.render(graph, format: .mermaid)
+        #expect(mermaid.hasPrefix("flowchart TD"))
+        #expect(mermaid.contains("s_shots -->|shots| s_keyframes"))
+        let dot = GraphRenderer.render(graph, format: .dot)
+        #expect(dot.contains("s_shots -> s_keyframes [label=\"shots\"];"))
+        #expect(dot.hasPrefix("digraph \"demo\" {"))
+    }
+}
