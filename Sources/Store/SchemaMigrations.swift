@@ -28,7 +28,7 @@ enum SchemaMigrations {
     static let v1: [String] = [
         """
         CREATE TABLE videos (
-            id          INTEGER PRIMARY KEY,
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
             path        TEXT    NOT NULL UNIQUE,
             fingerprint TEXT    NOT NULL UNIQUE,
             size_bytes  INTEGER NOT NULL,
@@ -51,7 +51,7 @@ enum SchemaMigrations {
         """,
         """
         CREATE TABLE runs (
-            id            INTEGER PRIMARY KEY,
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
             pipeline_name TEXT    NOT NULL,
             pipeline_hash TEXT    NOT NULL,
             started_at    TEXT    NOT NULL,
@@ -88,7 +88,7 @@ enum SchemaMigrations {
         """,
         """
         CREATE TABLE frames (
-            id       INTEGER PRIMARY KEY,
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
             video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
             stage    TEXT    NOT NULL,
             t_s      REAL    NOT NULL,
