@@ -1,0 +1,198 @@
+import GRDB
+
+/// The store's schema, as an ordered list of GRDB migrations.
+///
+/// The schema is a public interface (docs/schema.md). A migration never changes once it has
+/// shipped; every later change is a new migration appended here.
+enum SchemaMigrations {
+    /// Identifiers in application order; the last one is `VidpipeStore.schemaVersion`.
+    static let identifiers = ["v1"]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            for statement in v1 { try db.execute(sql: statement) }
+        }
+        return migrator
+    }
+
+    /// SQL expression for "now" as ISO 8601 UTC with milliseconds.
+    static let nowSQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+    /// Per-video output tables that `replaceStageResult` clears for a (video, stage).
+    static let outputTables = [
+        "shots", "frames", "audio_segments", "transcript_segments", "ocr_texts", "captions",
+        "reasoning_outputs", "embeddings", "search",
+    ]
+
+    static let v1: [String] = [
+        """
+        CREATE TABLE videos (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            path        TEXT    NOT NULL UNIQUE,
+            fingerprint TEXT    NOT NULL UNIQUE,
+            size_bytes  INTEGER NOT NULL,
+            mtime_ns    INTEGER NOT NULL,
+            duration_s  REAL,
+            width       INTEGER,
+            height      INTEGER,
+            fps         REAL,
+            video_codec TEXT,
+            audio_codec TEXT,
+            container   TEXT,
+            rotation    INTEGER,
+            has_video   INTEGER NOT NULL DEFAULT 0 CHECK (has_video IN (0, 1)),
+            has_audio   INTEGER NOT NULL DEFAULT 0 CHECK (has_audio IN (0, 1)),
+            status      TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+            error       TEXT,
+            warnings    TEXT,
+            updated_at  TEXT    NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE runs (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            pipeline_name TEXT    NOT NULL,
+            pipeline_hash TEXT    NOT NULL,
+            started_at    TEXT    NOT NULL,
+            finished_at   TEXT,
+            status        TEXT    NOT NULL DEFAULT 'running'
+                          CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+            videos_done   INTEGER NOT NULL DEFAULT 0,
+            videos_failed INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        """
+        CREATE TABLE stage_results (
+            video_id    INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage       TEXT    NOT NULL,
+            fingerprint TEXT    NOT NULL,
+            status      TEXT    NOT NULL CHECK (status IN ('done', 'failed', 'skipped')),
+            error       TEXT,
+            elapsed_s   REAL    NOT NULL DEFAULT 0,
+            finished_at TEXT    NOT NULL,
+            note        TEXT,
+            UNIQUE (video_id, stage)
+        )
+        """,
+        """
+        CREATE TABLE shots (
+            id       INTEGER PRIMARY KEY,
+            video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage    TEXT    NOT NULL,
+            idx      INTEGER NOT NULL,
+            start_s  REAL    NOT NULL,
+            end_s    REAL    NOT NULL,
+            UNIQUE (video_id, stage, idx)
+        )
+        """,
+        """
+        CREATE TABLE frames (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage    TEXT    NOT NULL,
+            t_s      REAL    NOT NULL,
+            shot_idx INTEGER,
+            phash    INTEGER NOT NULL,
+            width    INTEGER NOT NULL,
+            height   INTEGER NOT NULL,
+            jpeg     BLOB    NOT NULL
+        )
+        """,
+        "CREATE INDEX frames_video_stage ON frames (video_id, stage, t_s)",
+        """
+        CREATE TABLE audio_segments (
+            id          INTEGER PRIMARY KEY,
+            video_id    INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage       TEXT    NOT NULL,
+            kind        TEXT    NOT NULL CHECK (kind IN ('speech', 'silence')),
+            start_s     REAL    NOT NULL,
+            end_s       REAL    NOT NULL,
+            loudness_db REAL
+        )
+        """,
+        "CREATE INDEX audio_segments_video_stage ON audio_segments (video_id, stage, start_s)",
+        """
+        CREATE TABLE transcript_segments (
+            id         INTEGER PRIMARY KEY,
+            video_id   INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage      TEXT    NOT NULL,
+            start_s    REAL    NOT NULL,
+            end_s      REAL    NOT NULL,
+            text       TEXT    NOT NULL,
+            confidence REAL
+        )
+        """,
+        "CREATE INDEX transcript_segments_video_stage ON transcript_segments (video_id, stage, start_s)",
+        """
+        CREATE TABLE ocr_texts (
+            id         INTEGER PRIMARY KEY,
+            video_id   INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage      TEXT    NOT NULL,
+            frame_id   INTEGER REFERENCES frames(id) ON DELETE SET NULL,
+            t_s        REAL    NOT NULL,
+            text       TEXT    NOT NULL,
+            confidence REAL
+        )
+        """,
+        "CREATE INDEX ocr_texts_video_stage ON ocr_texts (video_id, stage, t_s)",
+        "CREATE INDEX ocr_texts_frame ON ocr_texts (frame_id)",
+        """
+        CREATE TABLE captions (
+            id       INTEGER PRIMARY KEY,
+            video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage    TEXT    NOT NULL,
+            frame_id INTEGER REFERENCES frames(id) ON DELETE SET NULL,
+            start_s  REAL    NOT NULL,
+            end_s    REAL    NOT NULL,
+            text     TEXT    NOT NULL,
+            model    TEXT
+        )
+        """,
+        "CREATE INDEX captions_video_stage ON captions (video_id, stage, start_s)",
+        "CREATE INDEX captions_frame ON captions (frame_id)",
+        """
+        CREATE TABLE reasoning_outputs (
+            id       INTEGER PRIMARY KEY,
+            video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage    TEXT    NOT NULL,
+            task     TEXT    NOT NULL,
+            text     TEXT,
+            json     TEXT,
+            model    TEXT
+        )
+        """,
+        "CREATE INDEX reasoning_outputs_video_stage ON reasoning_outputs (video_id, stage)",
+        """
+        CREATE TABLE embeddings (
+            id       INTEGER PRIMARY KEY,
+            video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage    TEXT    NOT NULL,
+            ref_kind TEXT    NOT NULL,
+            ref_id   INTEGER,
+            model    TEXT,
+            dim      INTEGER NOT NULL CHECK (dim > 0),
+            vector   BLOB    NOT NULL CHECK (length(vector) = 4 * dim)
+        )
+        """,
+        "CREATE INDEX embeddings_video_stage ON embeddings (video_id, stage)",
+        """
+        CREATE VIRTUAL TABLE search USING fts5(
+            text,
+            video_id UNINDEXED,
+            stage UNINDEXED,
+            kind UNINDEXED,
+            ref_id UNINDEXED,
+            start_s UNINDEXED,
+            end_s UNINDEXED,
+            tokenize = 'unicode61 remove_diacritics 2'
+        )
+        """,
+        // FTS5 tables take no foreign keys: remove a deleted video's search rows by trigger.
+        """
+        CREATE TRIGGER videos_delete_search AFTER DELETE ON videos BEGIN
+            DELETE FROM search WHERE video_id = old.id;
+        END
+        """,
+    ]
+}

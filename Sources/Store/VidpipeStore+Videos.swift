@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+
+extension VidpipeStore {
+    /// Fingerprint cache: the fingerprint last computed for this path if its size and mtime still
+    /// match, else nil.
+    public func cachedFingerprint(path: String, sizeBytes: Int64, mtimeNs: Int64) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT fingerprint FROM videos WHERE path = ? AND size_bytes = ? AND mtime_ns = ?",
+                arguments: [path, sizeBytes, mtimeNs])
+        }
+    }
+
+    /// Registers a file found on this run, in one transaction.
+    ///
+    /// - Same fingerprint already known (renamed, moved or copied file): that row, with path, size
+    ///   and mtime updated; its results are kept.
+    /// - A row at this path with another fingerprint (file replaced by different content): that
+    ///   row is deleted with all its results (cascade), and the new content gets its own row.
+    public func registerVideo(path: String, fingerprint: String, sizeBytes: Int64, mtimeNs: Int64) throws -> VideoRow {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM videos WHERE path = ? AND fingerprint <> ?", arguments: [path, fingerprint])
+            try db.execute(
+                sql: """
+                    INSERT INTO videos (path, fingerprint, size_bytes, mtime_ns, status, updated_at)
+                    VALUES (?, ?, ?, ?, 'pending', \(SchemaMigrations.nowSQL))
+                    ON CONFLICT (fingerprint) DO UPDATE SET
+                        path = excluded.path, size_bytes = excluded.size_bytes,
+                        mtime_ns = excluded.mtime_ns, updated_at = excluded.updated_at
+                    """,
+                arguments: [path, fingerprint, sizeBytes, mtimeNs])
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(VideoRow.selectColumns) FROM videos WHERE fingerprint = ?", arguments: [fingerprint])
+            // The row was just inserted or updated in this transaction.
+            return VideoRow(row: row!)
+        }
+    }
+
+    /// Writes what probing found.
+    public func recordProbe(videoID: Int64, _ probe: ProbeFields) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE videos SET duration_s = ?, width = ?, height = ?, fps = ?, video_codec = ?,
+                        audio_codec = ?, container = ?, has_video = ?, has_audio = ?, rotation = ?,
+                        updated_at = \(SchemaMigrations.nowSQL)
+                    WHERE id = ?
+                    """,
+                arguments: [probe.durationS, probe.width, probe.height, probe.fps, probe.videoCodec,
+                            probe.audioCodec, probe.container, probe.hasVideo, probe.hasAudio, probe.rotation,
+                            videoID])
+            if db.changesCount == 0 { throw StoreError.videoNotFound(id: videoID) }
+        }
+    }
+
+    /// Sets a video's overall status, error and warnings (stored as a JSON array, NULL when empty).
+    public func setVideoStatus(videoID: Int64, status: VideoStatus, error: String?, warnings: [String]) throws {
+        let warningsJSON: String? = warnings.isEmpty
+            ? nil : String(decoding: try JSONEncoder().encode(warnings), as: UTF8.self)
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE videos SET status = ?, error = ?, warnings = ?, updated_at = \(SchemaMigrations.nowSQL) WHERE id = ?",
+                arguments: [status.rawValue, error, warningsJSON, videoID])
+            if db.changesCount == 0 { throw StoreError.videoNotFound(id: videoID) }
+        }
+    }
+
+    public func video(id: Int64) throws -> VideoRow? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(VideoRow.selectColumns) FROM videos WHERE id = ?", arguments: [id])
+                .map(VideoRow.init(row:))
+        }
+    }
+
+    /// All videos, ordered by path.
+    public func videos() throws -> [VideoRow] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(VideoRow.selectColumns) FROM videos ORDER BY path")
+                .map(VideoRow.init(row:))
+        }
+    }
+
+    /// A video by numeric id, by absolute or relative path (resolved against the current
+    /// directory), or by unique path suffix or file name. Throws
+    /// `StoreError.ambiguousVideoReference` when a suffix matches several videos.
+    public func findVideo(_ reference: String) throws -> VideoRow? {
+        let absolute = URL(fileURLWithPath: reference).standardizedFileURL.path
+        return try pool.read { db in
+            if let id = Int64(reference),
+               let row = try Row.fetchOne(db, sql: "SELECT \(VideoRow.selectColumns) FROM videos WHERE id = ?", arguments: [id]) {
+                return VideoRow(row: row)
+            }
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT \(VideoRow.selectColumns) FROM videos WHERE path IN (?, ?)", arguments: [reference, absolute]) {
+                return VideoRow(row: row)
+            }
+            let suffix = reference.hasPrefix("/") ? reference : "/" + reference
+            let candidates = try Row.fetchAll(
+                db,
+                sql: "SELECT \(VideoRow.selectColumns) FROM videos WHERE substr(path, -length(?)) = ? ORDER BY path",
+                arguments: [suffix, suffix]
+            ).map(VideoRow.init(row:))
+            if candidates.count > 1 {
+                throw StoreError.ambiguousVideoReference(reference, candidates: candidates.map(\.path))
+            }
+            return candidates.first
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+
+/// The vidpipe SQLite store: one file in WAL mode, opened through a GRDB `DatabasePool`.
+///
+/// Every method is synchronous and blocks the calling thread on SQLite: call it from a Dispatch
+/// queue, not from Swift concurrency's cooperative pool. Writes are serialized by the pool (one
+/// writer); reads run concurrently with writes thanks to WAL. Each public write method is one
+/// transaction.
+public final class VidpipeStore: Sendable {
+    /// The database file's path as given to `init(path:)`.
+    public let path: String
+    /// The identifier of the last migration, i.e. the schema this build writes.
+    public static let schemaVersion: String = SchemaMigrations.identifiers.last!
+
+    let pool: DatabasePool
+
+    /// Opens (creating if needed, parent directories included) the store at `path` and brings its
+    /// schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.label = "vidpipe.store"
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL keeps every commit atomic; a power loss may only drop the latest commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SchemaMigrations.migrator.migrate(pool)
+    }
+
+    // MARK: Runs
+
+    /// Records the start of a run and returns its id.
+    public func beginRun(pipelineName: String, pipelineHash: String) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO runs (pipeline_name, pipeline_hash, started_at, status) VALUES (?, ?, \(SchemaMigrations.nowSQL), 'running')",
+                arguments: [pipelineName, pipelineHash])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Records how a run ended.
+    public func finishRun(id: Int64, status: RunStatus, videosDone: Int, videosFailed: Int) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE runs SET status = ?, videos_done = ?, videos_failed = ?, finished_at = \(SchemaMigrations.nowSQL)
+                    WHERE id = ?
+                    """,
+                arguments: [status.rawValue, videosDone, videosFailed, id])
+            if db.changesCount == 0 { throw StoreError.runNotFound(id: id) }
+        }
+    }
+}
