@@ -1,0 +1,79 @@
+internal import CFFmpeg
+
+/// Turns decoded frames into one request's VideoFrames: scales with swscale into the request's packed
+/// layout (fitting maxWidth x maxHeight, keeping the display aspect, never upscaling), then rotates the
+/// pixels upright. Owns its cached SwsContext. Not Sendable: used by one pass on one thread.
+final class FrameScaler {
+    private let request: FrameRequest
+    /// Clockwise quarter turn applied after scaling (0, 90, 180, 270).
+    private let rotation: Int
+    private let path: String
+    private var context: OpaquePointer? = nil
+    /// Scaled but not yet rotated pixels; reused between frames when a rotation is needed.
+    private var unrotated: [UInt8] = []
+
+    init(request: FrameRequest, rotation: Int, path: String) {
+        self.request = request
+        self.rotation = rotation
+        self.path = path
+    }
+
+    deinit {
+        sws_freeContext(context)
+    }
+
+    private var quarterTurn: Bool { rotation == 90 || rotation == 270 }
+
+    /// Output size after rotation for a source frame of `width` x `height` with sample aspect ratio `sar`.
+    static func outputSize(width: Int, height: Int, sar: Double, rotation: Int, maxWidth: Int,
+                           maxHeight: Int) -> (width: Int, height: Int) {
+        let displayWidth = Double(width) * (sar > 0 ? sar : 1)
+        let displayHeight = Double(height)
+        let quarterTurn = rotation == 90 || rotation == 270
+        let (w, h) = quarterTurn ? (displayHeight, displayWidth) : (displayWidth, displayHeight)
+        var scale = 1.0
+        if maxWidth > 0 { scale = min(scale, Double(maxWidth) / w) }
+        if maxHeight > 0 { scale = min(scale, Double(maxHeight) / h) }
+        return (max(1, Int((w * scale).rounded())), max(1, Int((h * scale).rounded())))
+    }
+
+    func makeFrame(from frame: UnsafeMutablePointer<AVFrame>, time: Double, targetTime: Double?, index: Int,
+                   isKeyframe: Bool) throws -> VideoFrame {
+        let srcWidth = Int(frame.pointee.width), srcHeight = Int(frame.pointee.height)
+        let sar = FFmpegLibrary.double(frame.pointee.sample_aspect_ratio)
+        let (outWidth, outHeight) = FrameScaler.outputSize(width: srcWidth, height: srcHeight, sar: sar,
+                                                           rotation: rotation, maxWidth: request.maxWidth,
+                                                           maxHeight: request.maxHeight)
+        // The scaler works before rotation, so a quarter turn swaps its output sides.
+        let (scaledWidth, scaledHeight) = quarterTurn ? (outHeight, outWidth) : (outWidth, outHeight)
+        let bytesPerPixel = request.layout.bytesPerPixel
+        let flags = outWidth <= 160 ? SWS_FAST_BILINEAR : SWS_BILINEAR
+        context = sws_getCachedContext(context, Int32(srcWidth), Int32(srcHeight),
+                                       AVPixelFormat(rawValue: frame.pointee.format),
+                                       Int32(scaledWidth), Int32(scaledHeight),
+                                       request.layout == .rgb24 ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_GRAY8,
+                                       flags, nil, nil, nil)
+        guard let sws = context else {
+            throw MediaError(code: 0, operation: "scale frame", path: path,
+                             message: "swscale cannot convert \(srcWidth)x\(srcHeight) pixel format \(frame.pointee.format)")
+        }
+        let byteCount = scaledWidth * scaledHeight * bytesPerPixel
+        let stride = Int32(scaledWidth * bytesPerPixel)
+        var pixels: [UInt8]
+        if rotation == 0 {
+            pixels = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, count in
+                _ = vp_sws_scale_packed(sws, frame, buffer.baseAddress, stride)
+                count = byteCount
+            }
+        } else {
+            if unrotated.count != byteCount { unrotated = [UInt8](repeating: 0, count: byteCount) }
+            unrotated.withUnsafeMutableBufferPointer { buffer in
+                _ = vp_sws_scale_packed(sws, frame, buffer.baseAddress, stride)
+            }
+            pixels = PixelRotation.rotate(unrotated, width: scaledWidth, height: scaledHeight,
+                                          bytesPerPixel: bytesPerPixel, clockwise: rotation)
+        }
+        return VideoFrame(time: time, targetTime: targetTime, index: index, isKeyframe: isKeyframe,
+                          width: outWidth, height: outHeight, layout: request.layout, pixels: pixels)
+    }
+}

@@ -1,0 +1,140 @@
+internal import CFFmpeg
+import Foundation
+
+/// One decode of a file's video stream that serves several frame requests at once, seeking instead of
+/// decoding everything when every request is sparse. Owns its input and decoder (freed in deinit).
+/// Not Sendable: a pass is created and run on one Dispatch thread.
+public final class VideoPass {
+    public let info: MediaInfo
+    private let input: InputFile
+    private let streamIndex: Int
+    /// Half the nominal frame duration: a target t is served by the first frame at or after t - halfFrame.
+    private let halfFrame: Double
+
+    /// Opens the input, its best video stream and that stream's decoder (at `run`). Throws MediaError, also
+    /// when the file has no video stream (code 0, "no video stream").
+    public init(path: String) throws {
+        input = try InputFile(path: path)
+        info = MediaProbe.info(of: input)
+        guard let index = input.bestStream(of: AVMEDIA_TYPE_VIDEO) else {
+            throw MediaError(code: 0, operation: "find video stream", path: path, message: "no video stream")
+        }
+        streamIndex = index
+        halfFrame = info.fps > 0 ? 0.5 / info.fps : 0
+    }
+
+    /// One decode of the video stream serving every request. `deliver(requestIndex, frame)` is called on the
+    /// calling thread, in presentation order per request. `shouldStop` is polled between packets (cancellation).
+    public func run(_ requests: [FrameRequest], shouldStop: () -> Bool = { false },
+                    deliver: (Int, VideoFrame) throws -> Void) throws -> PassReport {
+        var report = PassReport()
+        guard !requests.isEmpty else { return report }
+        let onlyKeyframes = requests.allSatisfy { $0.policy == .keyframesOnly }
+        let decoder = try StreamDecoder(input: input, streamIndex: streamIndex, threaded: true) { codec in
+            if onlyKeyframes { codec.pointee.skip_frame = AVDISCARD_NONKEY }
+        }
+        var cursors = requests.map { SamplingCursor(request: $0, duration: info.duration) }
+        let scalers = requests.map { FrameScaler(request: $0, rotation: info.rotation, path: input.path) }
+        let seeking = cursors.allSatisfy(\.isSparse)
+        var state = PassState(position: decoder.hasIndex ? (decoder.indexedKeyframe(atOrBefore: 0) ?? 0) : 0)
+        let keyframeBefore: (Double) -> Double? = { decoder.indexedKeyframe(atOrBefore: $0) }
+
+        func handleFrame() throws {
+            guard let time = decoder.frameTime else { return }
+            let frame = decoder.frame
+            let isKeyframe = frame.pointee.key_frame != 0 || frame.pointee.pict_type == AV_PICTURE_TYPE_I
+            let index = report.decodedFrames
+            report.decodedFrames += 1
+            state.position = time
+            for r in cursors.indices {
+                var made: VideoFrame? = nil
+                try cursors[r].serve(time: time, isKeyframe: isKeyframe, halfFrame: halfFrame,
+                                     keyframeBefore: keyframeBefore) { target in
+                    if made == nil {
+                        made = try scalers[r].makeFrame(from: frame, time: time, targetTime: target, index: index,
+                                                        isKeyframe: isKeyframe)
+                    } else {
+                        made!.targetTime = target
+                    }
+                    try deliver(r, made!)
+                    report.deliveredFrames += 1
+                }
+            }
+        }
+
+        func receiveAll() throws {
+            while try decoder.receive() { try handleFrame() }
+        }
+
+        var reachedEnd = false
+        reading: while true {
+            if shouldStop() { break }
+            if cursors.allSatisfy(\.isFinished) { break }
+            if seeking, seekIfAhead(decoder: decoder, cursors: cursors, state: &state) {
+                report.seeks += 1
+            }
+            switch decoder.readPacket() {
+            case .packet:
+                try decoder.send()
+                try receiveAll()
+            case .endOfFile:
+                reachedEnd = true
+                break reading
+            case .failed(let code):
+                let at = String(format: "%.1f", max(0, state.position))
+                report.warnings.append("read error at \(at) s: \(MediaError.ffmpegMessage(code))")
+                reachedEnd = true
+                break reading
+            }
+        }
+        if reachedEnd {
+            try decoder.send(endOfStream: true)
+            try receiveAll()
+        }
+        if decoder.rejectedPackets > 0 {
+            let n = decoder.rejectedPackets
+            report.warnings.append("\(n) packet\(n == 1 ? "" : "s") could not be decoded")
+        }
+        if reachedEnd && report.decodedFrames == 0 {
+            throw MediaError(code: 0, operation: "decode video", path: input.path,
+                             message: "no frame could be decoded" + (report.warnings.isEmpty ? "" : " (" + report.warnings.joined(separator: "; ") + ")"))
+        }
+        return report
+    }
+
+    /// Mutable facts of a running pass that the seek decision reads.
+    private struct PassState {
+        /// Time of the last decoded frame (or where decoding starts / resumes after a seek).
+        var position: Double
+        /// The target the last seek decision was made for, so each target is decided once.
+        var decidedTarget: Double? = nil
+    }
+
+    /// Before the earliest pending target t: seeks when the keyframe at or before t lies after the last
+    /// decoded frame (without index entries: when t is more than 5 s ahead). Returns true when it seeked.
+    private func seekIfAhead(decoder: StreamDecoder, cursors: [SamplingCursor], state: inout PassState) -> Bool {
+        var earliest: (time: Double, snap: Bool)? = nil
+        for cursor in cursors {
+            if let t = cursor.pendingTarget, earliest == nil || t < earliest!.time {
+                earliest = (t, cursor.snapToKeyframe)
+            }
+        }
+        guard let (target, snap) = earliest, target != state.decidedTarget else { return false }
+        state.decidedTarget = target
+        // Aim a little early for exact targets: index times are decode times, which precede presentation
+        // times by the reorder delay.
+        let reorderMargin = info.fps > 0 ? Double(decoder.codec.pointee.has_b_frames + 2) / info.fps : 0.1
+        let seekTime = snap ? target : max(0, target - halfFrame - reorderMargin)
+        let landing: Double
+        if let keyframe = decoder.indexedKeyframe(atOrBefore: seekTime) {
+            guard keyframe > state.position + 1e-6 else { return false }
+            landing = keyframe
+        } else {
+            guard seekTime - state.position > 5 else { return false }
+            landing = seekTime
+        }
+        guard decoder.seek(to: seekTime) else { return false }
+        state.position = landing
+        return true
+    }
+}
