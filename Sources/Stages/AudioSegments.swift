@@ -1,0 +1,100 @@
+import Foundation
+import MediaIO
+
+/// `audio.segments`: splits the audio track into speech and silence.
+public struct AudioSegments: StageType {
+    public static let name = "audio.segments"
+    public static let summary = "Split the audio track into speech and silence segments (energy with hysteresis)"
+    public static let version = 1
+    public static let inputKinds: [DataKind] = []
+    public static let outputKind: DataKind = .audioSegments
+    public static let media: MediaNeed = .audio
+
+    public struct Parameters: StageParameters {
+        public static let engines = ["energy"]
+
+        public var engine = "energy"
+        public var window = Seconds(0.020)
+        public var speechDB: Double = -35
+        public var hysteresisDB: Double = 6
+        public var minSpeech = Seconds(0.200)
+        public var minSilence = Seconds(0.400)
+
+        enum CodingKeys: String, CodingKey {
+            case engine, window
+            case speechDB = "speech_db"
+            case hysteresisDB = "hysteresis_db"
+            case minSpeech = "min_speech"
+            case minSilence = "min_silence"
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Parameters()
+            engine = try c.decodeIfPresent(String.self, forKey: .engine) ?? d.engine
+            window = try c.decodeIfPresent(Seconds.self, forKey: .window) ?? d.window
+            speechDB = try c.decodeIfPresent(Double.self, forKey: .speechDB) ?? d.speechDB
+            hysteresisDB = try c.decodeIfPresent(Double.self, forKey: .hysteresisDB) ?? d.hysteresisDB
+            minSpeech = try c.decodeIfPresent(Seconds.self, forKey: .minSpeech) ?? d.minSpeech
+            minSilence = try c.decodeIfPresent(Seconds.self, forKey: .minSilence) ?? d.minSilence
+        }
+
+        public func validate() throws(ParameterError) {
+            guard Parameters.engines.contains(engine) else {
+                throw ParameterError(key: "engine", "unknown engine '\(engine)'",
+                                     hint: "'energy' is the only engine for now")
+            }
+            try ParameterCheck.range(window.value, 0.005...1, key: "window")
+            try ParameterCheck.range(speechDB, -100...0, key: "speech_db")
+            try ParameterCheck.range(hysteresisDB, 0...40, key: "hysteresis_db")
+            try ParameterCheck.range(minSpeech.value, 0...60, key: "min_speech")
+            try ParameterCheck.range(minSilence.value, 0...60, key: "min_silence")
+        }
+
+        public static let documentation: [ParameterDoc] = [
+            ParameterDoc("engine", "energy", default: "energy", "segmentation method; energy is the only one for now"),
+            ParameterDoc("window", "duration", default: "20ms", "analysis window for the RMS level"),
+            ParameterDoc("speech_db", "number (dBFS)", default: "-35", "level at or above which speech starts"),
+            ParameterDoc("hysteresis_db", "number (dB)", default: "6",
+                         "speech continues until the level falls this far below speech_db"),
+            ParameterDoc("min_speech", "duration", default: "200ms", "shorter speech runs count as silence"),
+            ParameterDoc("min_silence", "duration", default: "400ms", "shorter quiet runs do not split speech"),
+        ]
+
+        var segmenterSettings: EnergySegmenter.Settings {
+            var s = EnergySegmenter.Settings()
+            s.window = window.value
+            s.speechDB = speechDB
+            s.hysteresisDB = hysteresisDB
+            s.minSpeech = minSpeech.value
+            s.minSilence = minSilence.value
+            return s
+        }
+    }
+
+    public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
+        guard context.info.hasAudio else { return .skip(reason: "no audio stream") }
+        return .audio(AudioSegmentsSink(settings: parameters.segmenterSettings))
+    }
+}
+
+/// Feeds audio chunks to an `EnergySegmenter`; used on the audio pass's serial queue only.
+final class AudioSegmentsSink: AudioChunkSink {
+    private let settings: EnergySegmenter.Settings
+    private var segmenter: EnergySegmenter?
+
+    init(settings: EnergySegmenter.Settings) {
+        self.settings = settings
+    }
+
+    func consume(_ chunk: AudioChunk) throws {
+        if segmenter == nil { segmenter = EnergySegmenter(settings: settings, sampleRate: chunk.sampleRate) }
+        segmenter?.process(samples: chunk.samples, startTime: chunk.startTime)
+    }
+
+    func finish() throws -> StageOutput {
+        .audioSegments(segmenter?.finish() ?? [])
+    }
+}
