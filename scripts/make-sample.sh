@@ -8,7 +8,7 @@ mkdir -p "$(dirname "$out")"
 ffmpeg -v error -nostdin -y \
   -f lavfi -i "testsrc2=size=1280x720:rate=25:duration=4" \
   -f lavfi -i "smptebars=size=1280x720:rate=25:duration=4" \
-  -f lavfi -i "mandelbrot=size=1280x720:rate=25:duration=4" \
+  -f lavfi -t 4 -i "mandelbrot=size=1280x720:rate=25" \
   -f lavfi -i "rgbtestsrc=size=1280x720:rate=25:duration=4" \
   -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=16" \
   -filter_complex "[0:v][1:v]concat=n=2:v=1[ab];[2:v]fade=t=out:st=3:d=1[c];[3:v]fade=t=in:st=0:d=1[d];[ab][c][d]concat=n=3:v=1[v];[4:a]volume='if(between(t,5,7)+between(t,11,12),0,1)':eval=frame[a]" \

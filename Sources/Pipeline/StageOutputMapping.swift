@@ -13,7 +13,7 @@ enum StageOutputMapping {
             })
         case .audioSegments(let segments):
             return .audioSegments(segments.map {
-                AudioSegmentRow(kind: $0.kind.rawValue, startS: $0.start, endS: $0.end, loudnessDB: $0.loudnessDB)
+                AudioSegmentRow(kind: $0.kind.rawValue, startS: $0.start, endS: $0.end, loudnessDB: $0.loudnessDB ?? -120)
             })
         }
     }
@@ -29,7 +29,7 @@ enum StageOutputMapping {
             })
         case .audioSegments:
             return .audioSegments(try store.audioSegments(videoID: videoID, stage: stage).map {
-                AudioSegment(kind: AudioSegmentKind(rawValue: $0.kind) ?? .silence, start: $0.startS, end: $0.endS, loudnessDB: $0.loudnessDB)
+                AudioSegment(kind: AudioSegmentKind(rawValue: $0.kind) ?? .silence, start: $0.startS, end: $0.endS, loudnessDB: $0.loudnessDB ?? -120)
             })
         case .media:
             return nil

@@ -118,7 +118,7 @@ struct RunCommand: ParsableCommand {
 }
 
 /// SIGINT / SIGTERM handling on a Dispatch queue: the first asks the run to stop, the second aborts.
-final class StopSignals: Sendable {
+final class StopSignals: @unchecked Sendable {  // `sources` is set once in init and only cancelled in deinit
     private let sources: [any DispatchSourceSignal]
 
     init(handler: @escaping @Sendable (_ first: Bool) -> Void) {

@@ -41,7 +41,7 @@ struct ConfigValidationTests {
         #expect(e.first?.column == 17)
         #expect(e.first?.message.contains("unknown stage type 'shots.detcet'") == true)
         #expect(e.first?.hint?.contains("did you mean 'shots.detect'") == true)
-        #expect(e.first?.description.hasPrefix("p.yml:3:18: error:") == true)
+        #expect(e.first?.description.hasPrefix("p.yml:3:17: error:") == true)
     }
 
     @Test func unknownParameterNamesValidKeys() {

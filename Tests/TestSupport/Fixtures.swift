@@ -67,7 +67,7 @@ public enum Fixture {
         var args: [String] = []
         for i in 0..<shots {
             let src = sources[i % sources.count]
-            args += ["-f", "lavfi", "-i", "\(src)=size=\(size):rate=\(fps):duration=\(shotSeconds)"]
+            args += ["-f", "lavfi", "-t", "\(shotSeconds)", "-i", "\(src)=size=\(size):rate=\(fps)"]
         }
         var filter = (0..<shots).map { "[\($0):v]" }.joined() + "concat=n=\(shots):v=1:a=0[v]"
         var maps = ["-map", "[v]"]
