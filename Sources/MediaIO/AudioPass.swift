@@ -8,9 +8,11 @@ public final class AudioPass {
 
     public let info: MediaInfo
     private let input: InputFile
-    private let streamIndex: Int
+    private let decoder: StreamDecoder
+    /// True once a run has moved the read position; the next run starts again from the beginning.
+    private var hasRun = false
 
-    /// Opens the input and its best audio stream. Throws MediaError, also when the file has no audio
+    /// Opens the input, its best audio stream and that stream's decoder. Throws MediaError, also when the file has no audio
     /// stream (code 0, "no audio stream").
     public init(path: String) throws {
         input = try InputFile(path: path)
@@ -18,14 +20,16 @@ public final class AudioPass {
         guard let index = input.bestStream(of: AVMEDIA_TYPE_AUDIO) else {
             throw MediaError(code: 0, operation: "find audio stream", path: path, message: "no audio stream")
         }
-        streamIndex = index
+        decoder = try StreamDecoder(input: input, streamIndex: index, threaded: false)
     }
 
     /// Decodes and resamples (swresample) to 16 kHz mono float32, delivering chunks of ~chunkSeconds in time order.
     public func run(chunkSeconds: Double = 2.0, shouldStop: () -> Bool = { false },
                     deliver: (AudioChunk) throws -> Void) throws -> PassReport {
         var report = PassReport()
-        let decoder = try StreamDecoder(input: input, streamIndex: streamIndex, threaded: false)
+        let decoder = self.decoder
+        if hasRun { _ = decoder.seek(to: 0) }
+        hasRun = true
         let resampler = try AudioResampler(codec: decoder.codec, outputRate: Int32(AudioPass.sampleRate),
                                            path: input.path)
         let chunkSize = max(1, Int((chunkSeconds * Double(AudioPass.sampleRate)).rounded()))

@@ -20,7 +20,7 @@ final class StreamDecoder {
     private(set) var rejectedPackets = 0
 
     /// Opens the decoder of `streamIndex`. `threaded` turns on frame and slice threading.
-    init(input: InputFile, streamIndex: Int, threaded: Bool, configure: (UnsafeMutablePointer<AVCodecContext>) -> Void = { _ in }) throws {
+    init(input: InputFile, streamIndex: Int, threaded: Bool) throws {
         self.input = input
         self.streamIndex = streamIndex
         stream = input.stream(streamIndex)
@@ -39,7 +39,6 @@ final class StreamDecoder {
                 ctx.pointee.thread_count = 0
                 ctx.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
             }
-            configure(ctx)
             code = avcodec_open2(ctx, decoder, nil)
         }
         guard code >= 0, let pkt = av_packet_alloc(), let frm = av_frame_alloc() else {

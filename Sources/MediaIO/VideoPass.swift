@@ -7,11 +7,13 @@ import Foundation
 public final class VideoPass {
     public let info: MediaInfo
     private let input: InputFile
-    private let streamIndex: Int
+    private let decoder: StreamDecoder
+    /// True once a run has moved the read position; the next run starts again from the beginning.
+    private var hasRun = false
     /// Half the nominal frame duration: a target t is served by the first frame at or after t - halfFrame.
     private let halfFrame: Double
 
-    /// Opens the input, its best video stream and that stream's decoder (at `run`). Throws MediaError, also
+    /// Opens the input, its best video stream and that stream's decoder. Throws MediaError, also
     /// when the file has no video stream (code 0, "no video stream").
     public init(path: String) throws {
         input = try InputFile(path: path)
@@ -19,7 +21,7 @@ public final class VideoPass {
         guard let index = input.bestStream(of: AVMEDIA_TYPE_VIDEO) else {
             throw MediaError(code: 0, operation: "find video stream", path: path, message: "no video stream")
         }
-        streamIndex = index
+        decoder = try StreamDecoder(input: input, streamIndex: index, threaded: true)
         halfFrame = info.fps > 0 ? 0.5 / info.fps : 0
     }
 
@@ -29,10 +31,11 @@ public final class VideoPass {
                     deliver: (Int, VideoFrame) throws -> Void) throws -> PassReport {
         var report = PassReport()
         guard !requests.isEmpty else { return report }
+        let decoder = self.decoder
+        if hasRun { _ = decoder.seek(to: 0) }
+        hasRun = true
         let onlyKeyframes = requests.allSatisfy { $0.policy == .keyframesOnly }
-        let decoder = try StreamDecoder(input: input, streamIndex: streamIndex, threaded: true) { codec in
-            if onlyKeyframes { codec.pointee.skip_frame = AVDISCARD_NONKEY }
-        }
+        decoder.codec.pointee.skip_frame = onlyKeyframes ? AVDISCARD_NONKEY : AVDISCARD_DEFAULT
         var cursors = requests.map { SamplingCursor(request: $0, duration: info.duration) }
         let scalers = requests.map { FrameScaler(request: $0, rotation: info.rotation, path: input.path) }
         let seeking = cursors.allSatisfy(\.isSparse)

@@ -22,7 +22,7 @@ import TestSupport
     @Test func zeroByteFile() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("empty.mp4")
-        FileManager.default.createFile(atPath: path, contents: Data())
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         expectMediaError(path)
     }
 
@@ -51,18 +51,49 @@ import TestSupport
         expectMediaError(path)
     }
 
-    @Test(arguments: ["ts", "mkv"])
-    func damageInTheMiddleIsSteppedOver(container: String) throws {
+    @Test(arguments: [("ts", "libx264"), ("mkv", "libx264"), ("mkv", "mjpeg")])
+    func damageInTheMiddleIsSteppedOver(container: String, codec: String) throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("damaged.\(container)")
-        try MediaFixture.h264AAC(at: path, seconds: 4, gop: 25)
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4", "-c:v", codec, "-g", "25",
+                    "-pix_fmt", codec == "mjpeg" ? "yuvj420p" : "yuv420p"], output: path)
         let clean = try collectFrames(path, [FrameRequest(policy: .everyFrame, maxWidth: 32)])
         #expect(clean.frames[0].count == 100)
+        #expect(clean.report.warnings.isEmpty)
         try MediaFixture.corruptMiddle(path, length: 16_000)
         let (frames, report) = try collectFrames(path, [FrameRequest(policy: .everyFrame, maxWidth: 32)])
         #expect(frames[0].count > 20)
         #expect(frames[0].count < 100 || !report.warnings.isEmpty)
         let times = frames[0].map(\.time)
         #expect(times == times.sorted())
+    }
+
+    @Test func rejectedPacketsAreCountedAndSkipped() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("mjpeg.mkv")
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4", "-c:v", "mjpeg",
+                    "-pix_fmt", "yuvj420p"], output: path)
+        try MediaFixture.blankJPEGImages(path, 40..<50)
+        let (frames, report) = try collectFrames(path, [FrameRequest(policy: .everyFrame, maxWidth: 32)])
+        #expect(frames[0].count == 90)
+        #expect(report.warnings == ["10 packets could not be decoded"])
+        // The frames around the hole keep their times.
+        #expect(abs(frames[0][39].time - 1.56) < 0.001)
+        #expect(abs(frames[0][40].time - 2.0) < 0.001)
+    }
+
+    @Test func nothingDecodableThrows() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("blank.mkv")
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=0.4", "-c:v", "mjpeg",
+                    "-pix_fmt", "yuvj420p"], output: path)
+        try MediaFixture.blankJPEGImages(path, 0..<10)
+        do {
+            _ = try collectFrames(path, [FrameRequest(policy: .everyFrame)])
+            Issue.record("a file without one decodable frame did not throw")
+        } catch let error as MediaError {
+            #expect(error.operation == "decode video")
+            #expect(error.message.contains("10 packets could not be decoded"))
+        }
     }
 }

@@ -67,4 +67,19 @@ import TestSupport
             #expect(error.message == "no audio stream")
         }
     }
+
+    @Test func coverArtIsNotAVideoStream() throws {
+        let dir = try TemporaryDirectory()
+        let cover = dir.path("cover.png"), path = dir.path("song.m4a")
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x64", "-frames:v", "1"], output: cover)
+        try ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-i", cover, "-map", "0:a", "-map", "1:v",
+                    "-c:a", "aac", "-c:v", "png", "-disposition:v:0", "attached_pic"], output: path)
+        let streams = try runCommand("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type",
+                                                 "-of", "csv=p=0", path])
+        #expect(streams.contains("video"))
+        let info = try MediaProbe.probe(path: path)
+        #expect(!info.hasVideo && info.hasAudio)
+        #expect(info.videoCodec == nil && info.width == 0)
+        #expect(throws: MediaError.self) { try VideoPass(path: path) }
+    }
 }

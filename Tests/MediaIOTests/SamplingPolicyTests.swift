@@ -98,4 +98,14 @@ import TestSupport
         #expect(delivered >= 10 && delivered < 40)
         #expect(report.deliveredFrames == delivered)
     }
+
+    @Test func aPassCanRunAgainFromTheStart() throws {
+        let dir = try TemporaryDirectory()
+        let pass = try VideoPass(path: try clip(dir))
+        var first: [Double] = [], second: [Double] = []
+        _ = try pass.run([FrameRequest(policy: .everyFrame, maxWidth: 32)]) { _, frame in first.append(frame.time) }
+        _ = try pass.run([FrameRequest(policy: .keyframesOnly, maxWidth: 32)]) { _, frame in second.append(frame.time) }
+        #expect(first.count == 125)
+        #expect(second.map { $0.rounded() } == [0, 1, 2, 3, 4])
+    }
 }

@@ -41,4 +41,17 @@ import TestSupport
         #expect(times == [0, 3, 3, 9])
         #expect(report.seeks >= 2)
     }
+
+    @Test func mpegTSSeeksOnceAcrossTheLongGap() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("clip.ts")
+        try MediaFixture.h264AAC(at: path, seconds: 14, gop: 25, audio: false)
+        let sparse = FrameRequest(policy: .timestamps([1.0, 2.0, 12.0]), maxWidth: 32)
+        let (seeked, report) = try collectFrames(path, [sparse])
+        let (forward, _) = try collectFrames(path, [sparse, FrameRequest(policy: .everyFrame, maxWidth: 16)])
+        #expect(report.seeks == 1)
+        #expect(seeked[0].map(\.targetTime) == [1.0, 2.0, 12.0])
+        #expect(seeked[0].map(\.time) == forward[0].map(\.time))
+        #expect(seeked[0].map(\.pixels) == forward[0].map(\.pixels))
+    }
 }

@@ -77,4 +77,20 @@ public enum MediaFixture {
         }
         try data.write(to: URL(fileURLWithPath: path))
     }
+
+    /// Zeroes the first `length` bytes of the JPEG images `range` (counted by their FF D8 FF start) inside a
+    /// file of MJPEG packets, so the container stays intact but the decoder rejects those packets.
+    public static func blankJPEGImages(_ path: String, _ range: Range<Int>, length: Int = 1500) throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var starts: [Int] = []
+        var i = 0
+        while i + 2 < bytes.count {
+            if bytes[i] == 0xFF && bytes[i + 1] == 0xD8 && bytes[i + 2] == 0xFF { starts.append(i) }
+            i += 1
+        }
+        for start in starts[range] {
+            for j in start..<min(bytes.count, start + length) { bytes[j] = 0 }
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
 }
