@@ -64,9 +64,13 @@ final class MediaPassRunner: Sendable {
         var passError: (any Error)?
         do {
             let pass = try VideoPass(path: path)
+            var lastCounted = -1
             let report = try pass.run(requests) { index, frame in
                 let slot = slots[index]
-                if index == 0 { progress.analysed(frames: 1) }
+                if frame.index != lastCounted {  // a frame several stages want counts once
+                    lastCounted = frame.index
+                    progress.analysed(frames: 1)
+                }
                 slot.worker.submit {
                     guard slot.failure == nil else { return }
                     do { try slot.sink.consume(frame) } catch { slot.failure = error }
