@@ -1,7 +1,9 @@
 /// The built-in stage types. Adding a stage type is one file in Sources/Stages plus one line here.
 public enum StageRegistry {
     public static let builtin: [any StageType.Type] = [
+        FramesSample.self,
         ShotsDetect.self,
+        FramesKeyframes.self,
         AudioSegments.self,
     ]
 

@@ -68,6 +68,39 @@ struct ParameterDecodingTests {
         #expect(rejectedKey(bad) == "window")
     }
 
+    @Test("frames.sample and frames.keyframes: defaults, policies, timestamps as durations, ranges")
+    func frames() throws {
+        let empty = try decode(FramesSample.Parameters.self, "{}")
+        #expect(empty == FramesSample.Parameters())
+        #expect(empty.every == Seconds(5) && empty.policy == .interval && empty.fps == 1 && empty.at.isEmpty)
+        #expect(empty.snap == .exact && empty.maxSize == 320 && empty.quality == 75)
+        #expect(empty.samplingPolicy == .interval(seconds: 5))
+        let p = try decode(FramesSample.Parameters.self,
+                           #"{"policy": "timestamps", "at": [1, "1500ms", "1m"], "snap": "keyframe", "max_size": 160}"#)
+        #expect(p.samplingPolicy == .timestamps([1, 1.5, 60]) && p.snap == .keyframe && p.maxSize == 160)
+        #expect(try decode(FramesSample.Parameters.self, #"{"policy": "fps", "fps": 2}"#).samplingPolicy == .fps(2))
+        #expect(throws: DecodingError.self) { try decode(FramesSample.Parameters.self, #"{"snap": "nearest"}"#) }
+
+        var bad = FramesSample.Parameters()
+        bad.policy = .timestamps
+        #expect(rejectedKey(bad) == "at")
+        bad = FramesSample.Parameters()
+        bad.quality = 101
+        #expect(rejectedKey(bad) == "quality")
+        bad = FramesSample.Parameters()
+        bad.every = Seconds(0)
+        #expect(rejectedKey(bad) == "every")
+
+        let k = try decode(FramesKeyframes.Parameters.self, "{}")
+        #expect(k.candidates == 3 && k.maxSize == 320 && k.quality == 75)
+        var badK = FramesKeyframes.Parameters()
+        badK.candidates = 0
+        #expect(rejectedKey(badK) == "candidates")
+        #expect(FramesKeyframes.candidateFractions(count: 1) == [0.5])
+        let five = FramesKeyframes.candidateFractions(count: 5)
+        #expect(zip(five, [0.35, 0.425, 0.5, 0.575, 0.65]).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+
     @Test("every CodingKey is documented, and parameters round-trip through JSON")
     func documentation() throws {
         #expect(Set(ShotsDetect.Parameters.documentation.map(\.name))
@@ -75,6 +108,9 @@ struct ParameterDecodingTests {
                     "analysis_width"])
         #expect(Set(AudioSegments.Parameters.documentation.map(\.name))
                 == ["engine", "window", "speech_db", "hysteresis_db", "min_speech", "min_silence"])
+        #expect(Set(FramesSample.Parameters.documentation.map(\.name))
+                == ["every", "policy", "fps", "at", "snap", "max_size", "quality"])
+        #expect(Set(FramesKeyframes.Parameters.documentation.map(\.name)) == ["candidates", "max_size", "quality"])
         var p = ShotsDetect.Parameters()
         p.mode = .adaptive
         p.minLength = Seconds(2.5)
@@ -86,7 +122,10 @@ struct ParameterDecodingTests {
     func registry() {
         #expect(StageRegistry.type(named: "shots.detect") == ShotsDetect.self)
         #expect(StageRegistry.type(named: "audio.segments") == AudioSegments.self)
+        #expect(StageRegistry.type(named: "frames.sample") == FramesSample.self)
+        #expect(StageRegistry.type(named: "frames.keyframes") == FramesKeyframes.self)
         #expect(StageRegistry.type(named: "nope") == nil)
+        #expect(StageRegistry.builtin.count == 4)
         #expect(Set(StageRegistry.builtin.map { $0.name }).count == StageRegistry.builtin.count)
     }
 }

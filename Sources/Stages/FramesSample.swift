@@ -1,0 +1,117 @@
+import Foundation
+import MediaIO
+
+/// `frames.sample`: thumbnails (JPEG + pHash) at an interval, a rate, the keyframes or given times.
+public struct FramesSample: StageType {
+    public static let name = "frames.sample"
+    public static let summary = "Sample still frames (JPEG thumbnails with perceptual hashes) by interval, rate, keyframes or timestamps"
+    public static let version = 1
+    public static let inputKinds: [DataKind] = []
+    public static let outputKind: DataKind = .frames
+    public static let media: MediaNeed = .video
+
+    public enum Policy: String, Sendable, Codable, CaseIterable {
+        case interval, fps, keyframes, timestamps
+    }
+
+    public enum Snap: String, Sendable, Codable, CaseIterable {
+        /// The frame displayed at the requested time.
+        case exact
+        /// The nearest keyframe before it (much faster for sparse sampling).
+        case keyframe
+    }
+
+    public struct Parameters: StageParameters {
+        public var every = Seconds(5)
+        public var policy: Policy = .interval
+        public var fps: Double = 1
+        public var at: [Double] = []
+        public var snap: Snap = .exact
+        public var maxSize = 320
+        public var quality = 75
+
+        enum CodingKeys: String, CodingKey {
+            case every, policy, fps, at, snap, quality
+            case maxSize = "max_size"
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Parameters()
+            every = try c.decodeIfPresent(Seconds.self, forKey: .every) ?? d.every
+            policy = try c.decodeChoice(Policy.self, forKey: .policy, default: d.policy)
+            fps = try c.decodeIfPresent(Double.self, forKey: .fps) ?? d.fps
+            at = try c.decodeIfPresent([Seconds].self, forKey: .at)?.map(\.value) ?? d.at
+            snap = try c.decodeChoice(Snap.self, forKey: .snap, default: d.snap)
+            maxSize = try c.decodeIfPresent(Int.self, forKey: .maxSize) ?? d.maxSize
+            quality = try c.decodeIfPresent(Int.self, forKey: .quality) ?? d.quality
+        }
+
+        public func validate() throws(ParameterError) {
+            try ParameterCheck.positive(every.value, key: "every")
+            try ParameterCheck.range(fps, 0.001...240, key: "fps")
+            if policy == .timestamps && at.isEmpty {
+                throw ParameterError(key: "at", "policy timestamps needs at least one time",
+                                     hint: "e.g. at: [0, 12.5, 1m]")
+            }
+            for t in at where !(t >= 0 && t.isFinite) {
+                throw ParameterError(key: "at", "\(t) is not a media time", hint: "use seconds from the start, 0 or more")
+            }
+            try ParameterCheck.range(maxSize, 16...4096, key: "max_size")
+            try ParameterCheck.range(quality, 1...100, key: "quality")
+        }
+
+        public static let documentation: [ParameterDoc] = [
+            ParameterDoc("every", "duration", default: "5s", "policy interval: time between samples, from 0"),
+            ParameterDoc("policy", "interval | fps | keyframes | timestamps", default: "interval",
+                         "which frames to sample"),
+            ParameterDoc("fps", "number", default: "1", "policy fps: samples per second"),
+            ParameterDoc("at", "list of durations", default: "[]", "policy timestamps: the media times to sample"),
+            ParameterDoc("snap", "exact | keyframe", default: "exact",
+                         "exact: the frame shown at the time; keyframe: the nearest keyframe (faster)"),
+            ParameterDoc("max_size", "integer (pixels)", default: "320", "longest side of the thumbnail"),
+            ParameterDoc("quality", "integer 1–100", default: "75", "JPEG quality"),
+        ]
+
+        var samplingPolicy: SamplingPolicy {
+            switch policy {
+            case .interval: return .interval(seconds: every.value)
+            case .fps: return .fps(fps)
+            case .keyframes: return .keyframesOnly
+            case .timestamps: return .timestamps(at)
+            }
+        }
+    }
+
+    public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
+        guard context.info.hasVideo else { return .skip(reason: "no video stream") }
+        let request = FrameRequest(policy: parameters.samplingPolicy, maxWidth: parameters.maxSize,
+                                   maxHeight: parameters.maxSize, layout: .rgb24,
+                                   snapToKeyframe: parameters.snap == .keyframe)
+        return .video(request, FramesSampleSink(encoder: try StillFrameEncoder(quality: parameters.quality)))
+    }
+}
+
+/// Encodes every delivered frame as a still; used on the decode pass's serial queue only.
+final class FramesSampleSink: VideoFrameSink {
+    private let encoder: StillFrameEncoder
+    private var stills: [SampledFrame] = []
+    private var lastIndex: Int?
+
+    init(encoder: StillFrameEncoder) {
+        self.encoder = encoder
+    }
+
+    func consume(_ frame: VideoFrame) throws {
+        // One decoded frame can serve several targets (snapped to one keyframe, or a long frame): keep it once.
+        guard frame.index != lastIndex else { return }
+        lastIndex = frame.index
+        stills.append(try encoder.still(from: frame, shotIndex: nil))
+    }
+
+    func finish() throws -> StageOutput {
+        .frames(stills)
+    }
+}
