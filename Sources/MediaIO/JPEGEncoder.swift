@@ -11,6 +11,8 @@ public final class JPEGEncoder {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer? = nil
     private var size: (width: Int, height: Int) = (0, 0)
+    /// Frames sent to the current encoder context; each frame gets its own pts.
+    private var sent: Int64 = 0
 
     /// quality 1...100 (maps to the MJPEG encoder's qscale 31...2).
     public init(quality: Int = 80) throws {
@@ -56,7 +58,8 @@ public final class JPEGEncoder {
             _ = vp_sws_scale_from_packed(scaler, pixels.baseAddress, Int32(frame.bytesPerRow), Int32(frame.height), staging)
         }
         staging.pointee.quality = context.pointee.global_quality
-        staging.pointee.pts = 0
+        staging.pointee.pts = sent
+        sent += 1
         code = avcodec_send_frame(context, staging)
         guard code >= 0 else { throw MediaError(code: code, operation: "encode JPEG", path: "") }
         code = avcodec_receive_packet(context, packet)
@@ -96,5 +99,6 @@ public final class JPEGEncoder {
             throw MediaError(code: code, operation: "allocate JPEG frame", path: "")
         }
         size = (width, height)
+        sent = 0
     }
 }

@@ -114,7 +114,7 @@ public struct ConfigLoader {
         } else {
             fail(root, "the pipeline has no `stages:`", hint: "add at least one stage, e.g. `shots: { use: shots.detect }`")
         }
-        return PipelineConfig(file: absoluteFile, source: source, version: version, name: name, store: store,
+        return PipelineConfig(file: absoluteFile, displayName: file, source: source, version: version, name: name, store: store,
                               inputs: inputs, extensions: extensions, providers: providers, stages: stages)
     }
 

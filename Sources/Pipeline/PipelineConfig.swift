@@ -39,7 +39,10 @@ public struct StageConfig: @unchecked Sendable {  // Yams.Node is an immutable v
 
 /// A pipeline file, parsed and checked for shape (not yet for stage types or graph validity).
 public struct PipelineConfig: Sendable {
+    /// Absolute path of the pipeline file.
     public var file: String
+    /// The file as the user named it, for messages.
+    public var displayName: String
     public var source: String
     public var version: Int
     public var name: String

@@ -76,7 +76,7 @@ struct GraphChecker {
     init(config: PipelineConfig, registry: [any StageType.Type]) {
         self.config = config
         self.registry = registry
-        self.reporter = ConfigLoader(file: config.file, source: config.source)
+        self.reporter = ConfigLoader(file: config.displayName, source: config.source)
     }
 
     mutating func fail(_ p: SourcePosition, _ message: String, hint: String? = nil) {

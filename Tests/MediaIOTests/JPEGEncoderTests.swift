@@ -32,6 +32,19 @@ import TestSupport
         #expect(rough.count < jpeg.count)
     }
 
+    @Test func encodesManyFramesOfTheSameSize() throws {
+        let encoder = try JPEGEncoder(quality: 75)
+        var sizes: [Int] = []
+        for shade in stride(from: 0, to: 250, by: 50) {
+            let frame = VideoFrame(time: Double(shade), index: shade, isKeyframe: true, width: 64, height: 48, layout: .rgb24,
+                                   pixels: (0..<(64 * 48 * 3)).map { UInt8(($0 / 3 + shade) % 256) })
+            let jpeg = try encoder.encode(frame)
+            #expect(Array(jpeg.prefix(2)) == [0xFF, 0xD8])
+            sizes.append(jpeg.count)
+        }
+        #expect(sizes.count == 5)
+    }
+
     @Test func rejectsFrameWithTooFewBytes() throws {
         let frame = VideoFrame(time: 0, index: 0, isKeyframe: true, width: 10, height: 10, layout: .rgb24,
                                pixels: [UInt8](repeating: 0, count: 10))

@@ -120,7 +120,7 @@ struct CLITests {
 
     @Test func maxDurationStopsAndExitsThree() throws {
         let tmp = try TemporaryDirectory()
-        for i in 0..<3 { try Fixture.hardCuts(at: tmp.path("videos/\(i).mp4"), shots: 2, shotSeconds: 1) }
+        for i in 0..<3 { try Fixture.hardCuts(at: tmp.path("videos/\(i).mp4"), shots: 2, shotSeconds: 1, variant: i) }
         let r = try Self.vidpipe(["run", try Self.writePipeline(tmp.url.path), "--max-duration", "0s"])
         #expect(r.status == 3)
         #expect(r.stderr.contains("3 pending"))
@@ -129,7 +129,7 @@ struct CLITests {
     @Test func killNineThenRerunEqualsACleanRun() throws {
         let tmp = try TemporaryDirectory()
         for i in 0..<6 {
-            try Fixture.hardCuts(at: tmp.path("videos/clip\(i).mp4"), shots: 3, shotSeconds: 2, size: "640x360", audio: true)
+            try Fixture.hardCuts(at: tmp.path("videos/clip\(i).mp4"), shots: 3, shotSeconds: 2, size: "640x360", audio: true, variant: i)
         }
         let pipeline = try Self.writePipeline(tmp.url.path)
         let clean = try Self.vidpipe(["run", pipeline, "--db", tmp.path("clean.sqlite")])

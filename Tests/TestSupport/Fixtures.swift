@@ -55,24 +55,25 @@ public func runCommand(_ program: String, _ arguments: [String], environment: [S
 
 /// Generates media with the ffmpeg CLI: `ffmpeg -v error -y ARGS... OUTPUT`.
 public func ffmpeg(_ arguments: [String], output: String) throws {
+    try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try runCommand("ffmpeg", ["-v", "error", "-nostdin", "-y"] + arguments + [output])
 }
 
 public enum Fixture {
-    /// A clip of `segments` hard-cut shots of `shotSeconds` each, every shot a different solid-ish
-    /// test pattern, so cuts are at k * shotSeconds. Optional sine audio.
+    /// A clip of `shots` hard-cut shots of `shotSeconds` each, every shot a different test pattern,
+    /// so cuts are at k * shotSeconds. Optional sine audio. Clips with different `variant`s differ in content.
     public static func hardCuts(at path: String, shots: Int = 3, shotSeconds: Double = 2, size: String = "320x240",
-                                fps: Int = 25, audio: Bool = false, codec: [String] = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]) throws {
+                                fps: Int = 25, audio: Bool = false, variant: Int = 0, codec: [String] = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]) throws {
         let sources = ["testsrc2", "smptebars", "mandelbrot", "rgbtestsrc", "testsrc", "cellauto"]
         var args: [String] = []
         for i in 0..<shots {
-            let src = sources[i % sources.count]
+            let src = sources[(i + variant) % sources.count]
             args += ["-f", "lavfi", "-t", "\(shotSeconds)", "-i", "\(src)=size=\(size):rate=\(fps)"]
         }
         var filter = (0..<shots).map { "[\($0):v]" }.joined() + "concat=n=\(shots):v=1:a=0[v]"
         var maps = ["-map", "[v]"]
         if audio {
-            args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=\(Double(shots) * shotSeconds)"]
+            args += ["-f", "lavfi", "-i", "sine=frequency=\(440 + 20 * variant):sample_rate=44100:duration=\(Double(shots) * shotSeconds)"]
             maps += ["-map", "\(shots):a", "-c:a", "aac"]
             filter += ""
         }
