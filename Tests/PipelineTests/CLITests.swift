@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Testing
 import TestSupport
 
@@ -159,5 +160,50 @@ struct CLITests {
         let resumed = try Self.vidpipe(["run", pipeline, "--db", killed])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Self.dump(killed) == Self.dump(tmp.path("clean.sqlite")))
+    }
+
+    @Test func secondRunOnALockedStoreExitsAtOnce() throws {
+        let tmp = try TemporaryDirectory()
+        try Fixture.hardCuts(at: tmp.path("videos/a.mp4"), shots: 2, shotSeconds: 1)
+        let held = try RunLock(store: tmp.path("store.sqlite"))
+        let r = try Self.vidpipe(["run", try Self.writePipeline(tmp.url.path)])
+        withExtendedLifetime(held) {}
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("another vidpipe run is using \(tmp.path("store.sqlite"))"))
+        #expect(r.stderr.contains("pid \(getpid())"))
+    }
+
+    @Test func ctrlCFinishesInFlightVideosAndExitsThree() throws {
+        let tmp = try TemporaryDirectory()
+        for i in 0..<6 {
+            try Fixture.hardCuts(at: tmp.path("videos/clip\(i).mp4"), shots: 3, shotSeconds: 2, size: "640x360", audio: true, variant: i)
+        }
+        let db = tmp.path("store.sqlite")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["run", try Self.writePipeline(tmp.url.path), "--db", db]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let n = (try? runCommand("sqlite3", [db, "SELECT COUNT(*) FROM stage_results"]))
+                .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+            if n >= 1 { break }
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGINT)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 3, "\(stderr)")
+        #expect(stderr.contains("stopping: no new videos will start"))
+        // every video that was started finished: no stage half-done, the rest untouched
+        let started = try runCommand("sqlite3", [db, "SELECT COUNT(*) FROM videos"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let done = try runCommand("sqlite3", [db, "SELECT COUNT(*) FROM videos WHERE status = 'done'"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(started == done)
+        #expect((Int(done) ?? 0) < 6)
+        let resumed = try Self.vidpipe(["run", try Self.writePipeline(tmp.url.path), "--db", db])
+        #expect(resumed.status == 0)
     }
 }
