@@ -24,7 +24,7 @@ demo: release
 	@sqlite3 -header -column $(DEMO_DIR)/archive.sqlite \
 	  "SELECT idx, printf('%.2f', start_s) AS start_s, printf('%.2f', end_s) AS end_s FROM shots ORDER BY idx;"
 	@sqlite3 -header -column $(DEMO_DIR)/archive.sqlite \
-	  "SELECT kind, printf('%.2f', start_s) AS start_s, printf('%.2f', end_s) AS end_s, printf('%.1f', loudness_db) AS loudness_db FROM audio_segments ORDER BY start_s;"
+	  "SELECT kind, printf('%.2f', a.start_s) AS start_s, printf('%.2f', end_s) AS end_s, printf('%.1f', loudness_db) AS loudness_db FROM audio_segments a ORDER BY a.start_s;"
 	@sqlite3 -header -column $(DEMO_DIR)/archive.sqlite \
 	  "SELECT stage, COUNT(*) AS frames, printf('%.2f', MIN(t_s)) AS first_s, printf('%.2f', MAX(t_s)) AS last_s FROM frames GROUP BY stage;"
 

@@ -13,7 +13,7 @@ enum StageOutputMapping {
             })
         case .audioSegments(let segments):
             return .audioSegments(segments.map {
-                AudioSegmentRow(kind: $0.kind.rawValue, startS: $0.start, endS: $0.end, loudnessDB: $0.loudnessDB ?? -120)
+                AudioSegmentRow(kind: $0.kind.rawValue, startS: $0.start, endS: $0.end, loudnessDB: $0.loudnessDB)
             })
         }
     }

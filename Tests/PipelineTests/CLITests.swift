@@ -10,33 +10,19 @@ struct CLITests {
         .deletingLastPathComponent().path
     static var binary: String { packageRoot + "/.build/debug/vidpipe" }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    static func vidpipe(_ arguments: [String], cwd: String? = nil) throws -> ProcessOutput {
+        try runProcess(binary, arguments, currentDirectory: cwd)
     }
 
-    static func vidpipe(_ arguments: [String], cwd: String? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+    /// Polls the store (as another process would) until `stage_results` has `count` rows, or 60 s pass.
+    static func waitForStageResults(_ db: String, atLeast count: Int) {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let n = (try? runCommand("sqlite3", [db, "SELECT COUNT(*) FROM stage_results"]))
+                .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+            if n >= count { return }
+            usleep(20_000)
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
     }
 
     static func writePipeline(_ dir: String) throws -> String {
@@ -144,13 +130,7 @@ struct CLITests {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         // wait until some results are stored, then kill -9 in the middle of the run
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let n = (try? runCommand("sqlite3", [killed, "SELECT COUNT(*) FROM stage_results"]))
-                .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
-            if n >= 5 { break }
-            usleep(20_000)
-        }
+        Self.waitForStageResults(killed, atLeast: 5)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
@@ -186,13 +166,7 @@ struct CLITests {
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let n = (try? runCommand("sqlite3", [db, "SELECT COUNT(*) FROM stage_results"]))
-                .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
-            if n >= 1 { break }
-            usleep(20_000)
-        }
+        Self.waitForStageResults(db, atLeast: 1)
         kill(process.processIdentifier, SIGINT)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

@@ -19,13 +19,24 @@ public struct CommandFailure: Error, CustomStringConvertible {
     public var description: String { "\(command) exited \(status): \(stderr.suffix(2000))" }
 }
 
-/// Runs a program (looked up on PATH) and returns its stdout; throws with stderr when it fails.
-@discardableResult
-public func runCommand(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
-                       currentDirectory: String? = nil) throws -> String {
+/// What a finished process printed and how it exited.
+public struct ProcessOutput: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs `executable` (an absolute path, or a name looked up on PATH) to completion, capturing both streams.
+public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                       currentDirectory: String? = nil) throws -> ProcessOutput {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [program] + arguments
+    if executable.hasPrefix("/") {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+    }
     if let environment {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
@@ -45,12 +56,19 @@ public func runCommand(_ program: String, _ arguments: [String], environment: [S
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    let stdout = String(decoding: outData, as: UTF8.self)
-    if process.terminationStatus != 0 {
-        throw CommandFailure(command: ([program] + arguments).joined(separator: " "),
-                             status: process.terminationStatus, stderr: String(decoding: errData, as: UTF8.self))
+    return ProcessOutput(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs a program and returns its stdout; throws with stderr when it fails.
+@discardableResult
+public func runCommand(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
+                       currentDirectory: String? = nil) throws -> String {
+    let result = try runProcess(program, arguments, environment: environment, currentDirectory: currentDirectory)
+    if result.status != 0 {
+        throw CommandFailure(command: ([program] + arguments).joined(separator: " "), status: result.status, stderr: result.stderr)
     }
-    return stdout
+    return result.stdout
 }
 
 /// Generates media with the ffmpeg CLI: `ffmpeg -v error -y ARGS... OUTPUT`.
