@@ -23,7 +23,17 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]
         ),
         .target(name: "MediaIO", dependencies: ["CFFmpeg"]),
-        .target(name: "Stages", dependencies: ["MediaIO"]),
+        // Embedded engines: each a thin Swift module over a C API; the C stays inside it.
+        .systemLibrary(name: "CTesseract", path: "Sources/Providers/CTesseract", pkgConfig: "tesseract",
+                       providers: [.apt(["libtesseract-dev"])]),
+        .target(name: "TesseractOCR", dependencies: ["CTesseract"], path: "Sources/Providers/TesseractOCR"),
+        .systemLibrary(name: "CPocketSphinx", path: "Sources/Providers/CPocketSphinx", pkgConfig: "pocketsphinx",
+                       providers: [.apt(["libpocketsphinx-dev"])]),
+        .target(name: "PocketSphinxASR", dependencies: ["CPocketSphinx"], path: "Sources/Providers/PocketSphinxASR"),
+        // sherpa-onnx's C API from PyPI (sherpa-onnx-core); scripts/setup.sh writes its pkg-config file.
+        .systemLibrary(name: "CSherpaOnnx", path: "Sources/Providers/CSherpaOnnx", pkgConfig: "sherpa-onnx-c-api"),
+        .target(name: "SherpaOnnx", dependencies: ["CSherpaOnnx"], path: "Sources/Providers/SherpaOnnx"),
+        .target(name: "Stages", dependencies: ["MediaIO", "TesseractOCR", "PocketSphinxASR", "SherpaOnnx"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Pipeline",
@@ -37,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Pipeline", "Store",
+                "Pipeline", "Store", "Stages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -46,6 +56,9 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "MediaIO", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "TesseractOCRTests", dependencies: ["TesseractOCR", "TestSupport"]),
+        .testTarget(name: "PocketSphinxASRTests", dependencies: ["PocketSphinxASR", "TestSupport"]),
+        .testTarget(name: "SherpaOnnxTests", dependencies: ["SherpaOnnx", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Stages", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

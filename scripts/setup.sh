@@ -1,25 +1,71 @@
 #!/usr/bin/env bash
-# Installs the Debian packages vidpipe builds and tests with. Idempotent: does nothing when all are present.
+# Installs what vidpipe builds, tests and runs with: Debian packages (FFmpeg, SQLite, Tesseract,
+# PocketSphinx and its test recordings), PyPI wheels (sherpa-onnx's C API with its onnxruntime,
+# the Silero VAD model, the subtitle parsers the tests use), and a pkg-config file that makes
+# sherpa-onnx linkable. Idempotent: a second run installs nothing.
 set -euo pipefail
 
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
 packages=(
-  ffmpeg                      # the CLI: test fixtures, demo clip
-  pkg-config
+  ffmpeg pkg-config                                     # test fixtures, demo clip
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsqlite3-dev sqlite3
+  libtesseract-dev tesseract-ocr tesseract-ocr-eng      # text.ocr (and the CLI the tests compare with)
+  libpocketsphinx-dev pocketsphinx pocketsphinx-en-us   # speech.transcribe (and its CLI)
+  pocketsphinx-testdata                                 # real recorded speech with reference transcripts
+  fonts-dejavu-core                                     # drawtext fixtures
+  python3-pip
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (vidpipe needs Swift 6)" >&2; exit 1; }
+
+# PyPI: sherpa-onnx's C API (ships onnxruntime), Silero VAD's model (--no-deps: it would pull in torch),
+# and the independent subtitle parsers the tests check SRT/WebVTT output with.
+PY=${PYTHON:-python3}
+pip_install() { $PY -m pip install -q --disable-pip-version-check --root-user-action=ignore "$@" >&2; }
+$PY -c "import sherpa_onnx" 2>/dev/null && [ "$($PY -c 'import importlib.metadata as m; print(m.version("sherpa-onnx-core"))' 2>/dev/null)" = "2.0.1" ] \
+  || pip_install sherpa-onnx-core==2.0.1
+$PY -c "import importlib.metadata as m; assert m.version('silero-vad') == '6.2.3'" 2>/dev/null || pip_install --no-deps silero-vad==6.2.3
+$PY -c "import srt, webvtt" 2>/dev/null || pip_install srt==3.5.3 webvtt-py==0.6.0
+
+# sherpa-onnx's libraries linked into /usr/local/lib (so the loader finds them without an rpath,
+# which SwiftPM does not accept from pkg-config) and a pkg-config file for its C API.
+sherpa_dir=$($PY -c "import importlib.util as u; print(list(u.find_spec('sherpa_onnx').submodule_search_locations)[0])")
+for lib in libsherpa-onnx-c-api.so libonnxruntime.so; do
+  if [ "$(readlink -f /usr/local/lib/$lib 2>/dev/null)" != "$(readlink -f "$sherpa_dir/lib/$lib")" ]; then
+    $SUDO ln -sf "$sherpa_dir/lib/$lib" /usr/local/lib/$lib
+    relink=1
+  fi
+done
+[ -n "${relink:-}" ] && $SUDO ldconfig
+pcdir=/usr/local/lib/pkgconfig
+pc="$pcdir/sherpa-onnx-c-api.pc"
+want="Name: sherpa-onnx-c-api
+Description: sherpa-onnx C API (from PyPI sherpa-onnx-core 2.0.1)
+Version: 2.0.1
+Cflags: -I$sherpa_dir/include
+Libs: -L/usr/local/lib -lsherpa-onnx-c-api -lonnxruntime"
+if [ ! -f "$pc" ] || [ "$(cat "$pc")" != "$want" ]; then
+  $SUDO mkdir -p "$pcdir"
+  printf '%s\n' "$want" | $SUDO tee "$pc" >/dev/null
+fi
+
+# The Silero VAD model where vidpipe looks for it by default.
+models=/usr/local/share/vidpipe/models
+silero=$($PY -c "import importlib.util as u, os; print(os.path.join(list(u.find_spec('silero_vad').submodule_search_locations)[0], 'data', 'silero_vad.onnx'))")
+if [ ! -e "$models/silero_vad.onnx" ]; then
+  $SUDO mkdir -p "$models"
+  $SUDO cp "$silero" "$models/silero_vad.onnx"
+fi

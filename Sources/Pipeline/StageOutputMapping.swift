@@ -15,6 +15,8 @@ enum StageOutputMapping {
             return .audioSegments(segments.map {
                 AudioSegmentRow(kind: $0.kind.rawValue, startS: $0.start, endS: $0.end, loudnessDB: $0.loudnessDB)
             })
+        case .transcript, .ocrText, .subtitles:
+            return .empty  // TODO(issue 4): store rows for these kinds (store branch adds them)
         }
     }
 
@@ -31,8 +33,8 @@ enum StageOutputMapping {
             return .audioSegments(try store.audioSegments(videoID: videoID, stage: stage).map {
                 AudioSegment(kind: AudioSegmentKind(rawValue: $0.kind) ?? .silence, start: $0.startS, end: $0.endS, loudnessDB: $0.loudnessDB ?? -120)
             })
-        case .media:
-            return nil
+        case .media, .transcript, .ocrText, .subtitles:
+            return nil  // TODO(issue 4)
         }
     }
 }

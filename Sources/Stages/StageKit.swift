@@ -9,6 +9,12 @@ public enum DataKind: String, Sendable, Codable, CaseIterable {
     case frames
     case shots
     case audioSegments = "audio_segments"
+    /// Timed speech-to-text segments.
+    case transcript
+    /// Text read from frames (OCR).
+    case ocrText = "ocr_text"
+    /// Caption cues (subtitles) built from a transcript.
+    case subtitles
 }
 
 /// Which decoded modality a stage reads from the media file.
@@ -64,17 +70,106 @@ public struct AudioSegment: Sendable, Equatable {
     }
 }
 
+/// A word with its time, where the engine gives word timings.
+public struct WordTiming: Sendable, Equatable, Codable {
+    public var word: String
+    public var start: Double
+    public var end: Double
+    /// 0...1 where the engine gives one.
+    public var confidence: Double?
+    public init(word: String, start: Double, end: Double, confidence: Double? = nil) {
+        self.word = word
+        self.start = start
+        self.end = end
+        self.confidence = confidence
+    }
+}
+
+/// A stretch of recognised speech, in media time.
+public struct TranscriptSegment: Sendable, Equatable {
+    public var start: Double
+    public var end: Double
+    public var text: String
+    /// 0...1; nil when the engine gives none.
+    public var confidence: Double?
+    public var words: [WordTiming]
+    public init(start: Double, end: Double, text: String, confidence: Double?, words: [WordTiming] = []) {
+        self.start = start
+        self.end = end
+        self.text = text
+        self.confidence = confidence
+        self.words = words
+    }
+}
+
+/// A box of text found on a frame, in the frame's pixel coordinates (as decoded for OCR).
+public struct TextBox: Sendable, Equatable, Codable {
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+    public var text: String
+    public var confidence: Double
+    public init(x: Int, y: Int, width: Int, height: Int, text: String, confidence: Double) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+        self.text = text
+        self.confidence = confidence
+    }
+}
+
+/// The text read from one frame of an upstream frames stage.
+public struct OCRText: Sendable, Equatable {
+    /// Media time of the frame (equal to the upstream frame's time).
+    public var time: Double
+    public var text: String
+    /// Mean word confidence, 0...1.
+    public var confidence: Double
+    public var boxes: [TextBox]
+    /// When the result was reused from an earlier, perceptually identical frame: that frame's time.
+    public var reusedFrom: Double?
+    public init(time: Double, text: String, confidence: Double, boxes: [TextBox], reusedFrom: Double? = nil) {
+        self.time = time
+        self.text = text
+        self.confidence = confidence
+        self.boxes = boxes
+        self.reusedFrom = reusedFrom
+    }
+}
+
+/// One caption cue: at most two lines, on screen from start to end.
+public struct SubtitleCue: Sendable, Equatable {
+    public var index: Int
+    public var start: Double
+    public var end: Double
+    public var lines: [String]
+    public init(index: Int, start: Double, end: Double, lines: [String]) {
+        self.index = index
+        self.start = start
+        self.end = end
+        self.lines = lines
+    }
+}
+
 /// What a stage produces for one video.
 public enum StageOutput: Sendable, Equatable {
     case frames([SampledFrame])
     case shots([ShotSpan])
     case audioSegments([AudioSegment])
+    case transcript([TranscriptSegment])
+    case ocrText([OCRText])
+    case subtitles([SubtitleCue])
 
     public var kind: DataKind {
         switch self {
         case .frames: return .frames
         case .shots: return .shots
         case .audioSegments: return .audioSegments
+        case .transcript: return .transcript
+        case .ocrText: return .ocrText
+        case .subtitles: return .subtitles
         }
     }
 
@@ -83,6 +178,20 @@ public enum StageOutput: Sendable, Equatable {
         case .frames(let v): return v.count
         case .shots(let v): return v.count
         case .audioSegments(let v): return v.count
+        case .transcript(let v): return v.count
+        case .ocrText(let v): return v.count
+        case .subtitles(let v): return v.count
+        }
+    }
+
+    /// A one-line summary stored with the stage result (stage_results.note), e.g. OCR's reuse count.
+    public var note: String? {
+        switch self {
+        case .ocrText(let texts):
+            let reused = texts.filter { $0.reusedFrom != nil }.count
+            return "\(texts.count - reused) frames read, \(reused) reused (perceptual hash match)"
+        default:
+            return nil
         }
     }
 }
