@@ -1,9 +1,11 @@
+import Foundation
 import Stages
 import Store
 
 /// Converts between the stages' output values and the store's rows (the two modules do not know each other).
 enum StageOutputMapping {
-    static func rows(_ output: StageOutput) -> StageRows {
+    /// `stage` is the configured stage producing `output` (its `from` tells which frames OCR text belongs to).
+    static func rows(_ output: StageOutput, stage: ConfiguredStage) -> StageRows {
         switch output {
         case .shots(let shots):
             return .shots(shots.map { ShotRow(idx: $0.index, startS: $0.start, endS: $0.end) })
@@ -15,8 +17,20 @@ enum StageOutputMapping {
             return .audioSegments(segments.map {
                 AudioSegmentRow(kind: $0.kind.rawValue, startS: $0.start, endS: $0.end, loudnessDB: $0.loudnessDB)
             })
-        case .transcript, .ocrText, .subtitles:
-            return .empty  // TODO(issue 4): store rows for these kinds (store branch adds them)
+        case .transcript(let segments):
+            return .transcript(segments.map {
+                TranscriptRow(startS: $0.start, endS: $0.end, text: $0.text, confidence: $0.confidence,
+                              wordsJSON: $0.words.isEmpty ? nil : json($0.words))
+            })
+        case .ocrText(let texts):
+            return .ocrTexts(texts.map {
+                OCRTextRow(frameStage: stage.from.first, tS: $0.time, text: $0.text, confidence: $0.confidence,
+                           boxesJSON: $0.boxes.isEmpty ? nil : json($0.boxes), reusedFromS: $0.reusedFrom)
+            })
+        case .subtitles(let cues):
+            return .subtitleCues(cues.map {
+                SubtitleCueRow(idx: $0.index, startS: $0.start, endS: $0.end, text: $0.lines.joined(separator: "\n"))
+            })
         }
     }
 
@@ -31,10 +45,35 @@ enum StageOutputMapping {
             })
         case .audioSegments:
             return .audioSegments(try store.audioSegments(videoID: videoID, stage: stage).map {
-                AudioSegment(kind: AudioSegmentKind(rawValue: $0.kind) ?? .silence, start: $0.startS, end: $0.endS, loudnessDB: $0.loudnessDB ?? -120)
+                AudioSegment(kind: AudioSegmentKind(rawValue: $0.kind) ?? .silence, start: $0.startS, end: $0.endS,
+                             loudnessDB: $0.loudnessDB ?? -120)
             })
-        case .media, .transcript, .ocrText, .subtitles:
-            return nil  // TODO(issue 4)
+        case .transcript:
+            return .transcript(try store.transcript(videoID: videoID, stage: stage).map {
+                TranscriptSegment(start: $0.startS, end: $0.endS, text: $0.text, confidence: $0.confidence,
+                                  words: $0.wordsJSON.flatMap { decode([WordTiming].self, $0) } ?? [])
+            })
+        case .ocrText:
+            return .ocrText(try store.ocrTexts(videoID: videoID, stage: stage).map {
+                OCRText(time: $0.tS, text: $0.text, confidence: $0.confidence ?? 0,
+                        boxes: $0.boxesJSON.flatMap { decode([TextBox].self, $0) } ?? [], reusedFrom: $0.reusedFromS)
+            })
+        case .subtitles:
+            return .subtitles(try store.subtitleCues(videoID: videoID, stage: stage).map {
+                SubtitleCue(index: $0.idx, start: $0.startS, end: $0.endS, lines: $0.text.components(separatedBy: "\n"))
+            })
+        case .media:
+            return nil
         }
+    }
+
+    private static func json<T: Encodable>(_ value: T) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
+        try? JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }

@@ -197,7 +197,8 @@ final class VideoProcessor: Sendable {
     private func record(_ stage: ConfiguredStage, _ video: VideoRow, output: StageOutput, elapsed: Double, note: String? = nil) -> Finished {
         do {
             try store.replaceStageResult(videoID: video.id, stage: stage.name, fingerprint: stage.fingerprint,
-                                         elapsedSeconds: elapsed, rows: StageOutputMapping.rows(output), note: note)
+                                         elapsedSeconds: elapsed, rows: StageOutputMapping.rows(output, stage: stage),
+                                         note: [note, output.note].compactMap { $0 }.joined(separator: "; ").nilIfEmpty)
             logger.debug("stage done", metadata: ["video": "\(video.path)", "stage": "\(stage.name)", "rows": "\(output.rowCount)"])
             return .done
         } catch {
@@ -231,4 +232,8 @@ func describe(_ error: any Error) -> String {
     if let parameter = error as? ParameterError { return parameter.description }
     let text = String(describing: error)
     return text.replacingOccurrences(of: "\n", with: " ")
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -6,12 +6,15 @@ import GRDB
 /// shipped; every later change is a new migration appended here.
 enum SchemaMigrations {
     /// Identifiers in application order; the last one is `VidpipeStore.schemaVersion`.
-    static let identifiers = ["v1"]
+    static let identifiers = ["v1", "v2"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             for statement in v1 { try db.execute(sql: statement) }
+        }
+        migrator.registerMigration("v2") { db in
+            for statement in v2 { try db.execute(sql: statement) }
         }
         return migrator
     }
@@ -22,7 +25,26 @@ enum SchemaMigrations {
     /// Per-video output tables that `replaceStageResult` clears for a (video, stage).
     static let outputTables = [
         "shots", "frames", "audio_segments", "transcript_segments", "ocr_texts", "captions",
-        "reasoning_outputs", "embeddings", "search",
+        "reasoning_outputs", "embeddings", "search", "subtitle_cues",
+    ]
+
+    /// v2 (issue 4): word timings on transcripts, boxes and reuse on OCR text, caption cues.
+    static let v2: [String] = [
+        "ALTER TABLE transcript_segments ADD COLUMN words TEXT",
+        "ALTER TABLE ocr_texts ADD COLUMN boxes TEXT",
+        "ALTER TABLE ocr_texts ADD COLUMN reused_from_s REAL",
+        """
+        CREATE TABLE subtitle_cues (
+            id       INTEGER PRIMARY KEY,
+            video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage    TEXT    NOT NULL,
+            idx      INTEGER NOT NULL,
+            start_s  REAL    NOT NULL,
+            end_s    REAL    NOT NULL,
+            text     TEXT    NOT NULL,
+            UNIQUE (video_id, stage, idx)
+        )
+        """,
     ]
 
     static let v1: [String] = [

@@ -3,6 +3,12 @@ public enum StageRows: Sendable, Equatable {
     case shots([ShotRow])
     case frames([FrameRow])
     case audioSegments([AudioSegmentRow])
+    /// Transcript segments; each is also indexed for full-text search (kind `transcript`).
+    case transcript([TranscriptRow])
+    /// Text read from frames; non-empty text is indexed for search (kind `ocr`).
+    case ocrTexts([OCRTextRow])
+    /// Caption cues built from a transcript (rendered by `vidpipe export --format srt|vtt`).
+    case subtitleCues([SubtitleCueRow])
     /// A stage that writes no rows (e.g. one that exports files); only `stage_results` is updated.
     case empty
 }

@@ -6,6 +6,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case runNotFound(id: Int64)
     /// A path suffix or file name matched several videos.
     case ambiguousVideoReference(String, candidates: [String])
+    /// A search query SQLite's FTS5 cannot parse (or an empty one).
+    case invalidSearchQuery(query: String, reason: String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .ambiguousVideoReference(let reference, let candidates):
             let shown = candidates.prefix(5).joined(separator: ", ")
             return "'\(reference)' matches \(candidates.count) videos (\(shown)); give a longer path or the numeric id"
+        case .invalidSearchQuery(let query, let reason):
+            return "cannot search for '\(query)': \(reason). Words match anywhere; put punctuation and operators "
+                + "inside double quotes for a literal phrase, e.g. '\"c++ compiler\"'"
         }
     }
 }

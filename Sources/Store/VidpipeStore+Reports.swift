@@ -57,6 +57,7 @@ extension VidpipeStore {
                         as [String: Any]
                 }
             }
+            try addTextOutputs(to: &entry, videoID: videoID, stage: result.stage)
             stages[result.stage] = entry
         }
         let document: [String: Any] = [
@@ -65,6 +66,32 @@ extension VidpipeStore {
             "stages": stages,
         ]
         return try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// Transcript segments (with words), OCR text (with boxes) and caption cues, as export objects.
+    private func addTextOutputs(to entry: inout [String: Any], videoID: Int64, stage: String) throws {
+        func parsed(_ json: String?) -> Any {
+            guard let json, let value = try? JSONSerialization.jsonObject(with: Data(json.utf8)) else { return NSNull() }
+            return value
+        }
+        let transcript = try transcript(videoID: videoID, stage: stage)
+        if !transcript.isEmpty {
+            entry["transcript"] = transcript.map {
+                ["start_s": $0.startS, "end_s": $0.endS, "text": $0.text, "confidence": Self.json($0.confidence),
+                 "words": parsed($0.wordsJSON)] as [String: Any]
+            }
+        }
+        let texts = try ocrTexts(videoID: videoID, stage: stage)
+        if !texts.isEmpty {
+            entry["ocr_texts"] = texts.map {
+                ["t_s": $0.tS, "frame_id": Self.json($0.frameID), "text": $0.text, "confidence": Self.json($0.confidence),
+                 "boxes": parsed($0.boxesJSON), "reused_from_s": Self.json($0.reusedFromS)] as [String: Any]
+            }
+        }
+        let cues = try subtitleCues(videoID: videoID, stage: stage)
+        if !cues.isEmpty {
+            entry["subtitle_cues"] = cues.map { ["idx": $0.idx, "start_s": $0.startS, "end_s": $0.endS, "text": $0.text] as [String: Any] }
+        }
     }
 
     /// Frames as export objects, reading only the JPEG's length.

@@ -125,6 +125,12 @@ extension VidpipeStore {
                 let loudness = segment.loudnessDB.flatMap { $0.isFinite ? $0 : nil }
                 try statement.execute(arguments: [videoID, stage, segment.kind, segment.startS, segment.endS, loudness])
             }
+        case .transcript(let segments):
+            try insertTranscript(segments, db, videoID: videoID, stage: stage)
+        case .ocrTexts(let texts):
+            try insertOCRTexts(texts, db, videoID: videoID, stage: stage)
+        case .subtitleCues(let cues):
+            try insertSubtitleCues(cues, db, videoID: videoID, stage: stage)
         case .empty:
             break
         }

@@ -59,7 +59,7 @@ import TestSupport
 
         let data = try store.exportJSON(videoID: video.id)
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(root["schema_version"] as? String == "v1")
+        #expect(root["schema_version"] as? String == VidpipeStore.schemaVersion)
         let videoJSON = try #require(root["video"] as? [String: Any])
         #expect(videoJSON["path"] as? String == "/v/a.mp4")
         #expect(videoJSON["size_bytes"] as? Int == 1234)

@@ -16,12 +16,13 @@ import TestSupport
         "shots": ["id", "video_id", "stage", "idx", "start_s", "end_s"],
         "frames": ["id", "video_id", "stage", "t_s", "shot_idx", "phash", "width", "height", "jpeg"],
         "audio_segments": ["id", "video_id", "stage", "kind", "start_s", "end_s", "loudness_db"],
-        "transcript_segments": ["id", "video_id", "stage", "start_s", "end_s", "text", "confidence"],
-        "ocr_texts": ["id", "video_id", "stage", "frame_id", "t_s", "text", "confidence"],
+        "transcript_segments": ["id", "video_id", "stage", "start_s", "end_s", "text", "confidence", "words"],
+        "ocr_texts": ["id", "video_id", "stage", "frame_id", "t_s", "text", "confidence", "boxes", "reused_from_s"],
         "captions": ["id", "video_id", "stage", "frame_id", "start_s", "end_s", "text", "model"],
         "reasoning_outputs": ["id", "video_id", "stage", "task", "text", "json", "model"],
         "embeddings": ["id", "video_id", "stage", "ref_kind", "ref_id", "model", "dim", "vector"],
         "search": ["text", "video_id", "stage", "kind", "ref_id", "start_s", "end_s"],
+        "subtitle_cues": ["id", "video_id", "stage", "idx", "start_s", "end_s", "text"],
     ]
 
     @Test func migrationsCreateEveryTableWithItsColumns() throws {
@@ -44,9 +45,9 @@ import TestSupport
                 #expect(indexes.contains("\(table)_video_stage"), "missing (video_id, stage) index on \(table)")
             }
             let migrations = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-            #expect(migrations == ["v1"])
+            #expect(migrations == ["v1", "v2"])
         }
-        #expect(VidpipeStore.schemaVersion == "v1")
+        #expect(VidpipeStore.schemaVersion == "v2")
     }
 
     @Test func walModeAndForeignKeysAreOn() throws {

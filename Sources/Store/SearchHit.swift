@@ -1,0 +1,16 @@
+/// One full-text search result: DESIGN.md's `search --json` shape.
+public struct SearchHit: Codable, Sendable, Equatable {
+    public var video_id: Int64
+    public var path: String
+    /// transcript, ocr, caption or reasoning.
+    public var kind: String
+    public var stage: String
+    public var start_s: Double
+    public var end_s: Double
+    /// The whole indexed text.
+    public var text: String
+    /// An excerpt around the match, each matched term wrapped in `[` and `]`.
+    public var snippet: String
+    /// Relevance: higher is better (the negated FTS5 bm25 rank).
+    public var score: Double
+}
