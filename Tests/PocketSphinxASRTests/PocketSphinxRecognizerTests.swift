@@ -13,7 +13,8 @@ struct PocketSphinxRecognizerTests {
         let wer = WordErrorRate.count(reference: recording.reference, hypothesis: utterance.text)
         #expect(wer.errors == 0, "heard '\(utterance.text)'")
         #expect(utterance.words.map(\.word).joined(separator: " ") == utterance.text)
-        #expect((0...1).contains(utterance.confidence))
+        #expect((0...1).contains(utterance.posterior) && utterance.posterior <= utterance.confidence)
+        #expect(utterance.confidence > 0.5, "all four words right, mean word posterior \(utterance.confidence)")
         let duration = Double(samples.count) / 16000
         var previousEnd = 0.0
         for word in utterance.words {
@@ -28,6 +29,27 @@ struct PocketSphinxRecognizerTests {
         #expect(zip(shifted.words, utterance.words).allSatisfy { abs($0.start - $1.start - 3) < 1e-9 && abs($0.end - $1.end - 3) < 1e-9 },
                 "\(shifted.words) vs \(utterance.words)")
         #expect(shifted.start == 3 && abs(shifted.end - 3 - duration) < 1e-9)
+    }
+
+    /// The engine alone on the recordings as stored (no FFmpeg, no segmentation): WER bound and the
+    /// real-time factor (decode time / audio time, model load excluded), printed for docs/benchmarks.md.
+    @Test func wordErrorRateAndSpeedOnTheRecordings() throws {
+        try #require(SpeechRecording.isInstalled, "install pocketsphinx-testdata (scripts/setup.sh)")
+        let recognizer = try PocketSphinxRecognizer()
+        var total = WordErrorRate.Count(), audio = 0.0, decoding = 0.0
+        for recording in try SpeechRecording.all() where recording.name != SpeechRecording.goForward.name {
+            let samples = try recording.samples()
+            let started = Date()
+            let heard = try recognizer.recognize(samples: samples, startTime: 0)
+            decoding += Date().timeIntervalSince(started)
+            audio += Double(samples.count) / 16000
+            let count = WordErrorRate.count(reference: recording.reference, hypothesis: heard.text)
+            print("engine WER \(recording.name): \(percent(count.rate)) % (\(heard.text)), confidence \(String(format: "%.3f", heard.confidence)), posterior \(String(format: "%.3f", heard.posterior))")
+            total = total + count
+        }
+        print("engine WER overall (\(total.referenceWords) words): \(percent(total.rate)) %; "
+              + "real-time factor \(String(format: "%.3f", decoding / audio)) (\(String(format: "%.1f", decoding)) s for \(String(format: "%.1f", audio)) s)")
+        #expect(total.rate <= 0.35)
     }
 
     @Test func silenceAndTinyInputsGiveNoWords() throws {

@@ -71,7 +71,7 @@ public final class PocketSphinxRecognizer {
     public func recognize(samples: [Float], startTime: Double) throws(PocketSphinxError) -> RecognizedUtterance {
         let duration = Double(samples.count) / Double(PocketSphinxRecognizer.sampleRate)
         let end = startTime + duration
-        let empty = RecognizedUtterance(text: "", confidence: 0, words: [], start: startTime, end: end)
+        let empty = RecognizedUtterance(text: "", confidence: 0, posterior: 0, words: [], start: startTime, end: end)
         // Shorter than a few feature frames: nothing the decoder can use.
         guard samples.count >= PocketSphinxRecognizer.sampleRate / 20 else { return empty }
         // Near-digital silence (peak below -60 dBFS) makes degenerate features the decoder reads as a word.
@@ -94,9 +94,11 @@ public final class PocketSphinxRecognizer {
         guard let hypothesis = ps_get_hyp(decoder, &score) else { return empty }
         let text = String(cString: hypothesis).split(separator: " ").joined(separator: " ")
         let logmath = ps_get_logmath(decoder)
-        let confidence = Self.unit(logmath_exp(logmath, ps_get_prob(decoder)))
+        let posterior = Self.unit(logmath_exp(logmath, ps_get_prob(decoder)))
         let words = readWords(startTime: startTime, end: end, logmath: logmath)
-        return RecognizedUtterance(text: text, confidence: confidence, words: words, start: startTime, end: end)
+        let confidence = words.isEmpty ? 0 : words.reduce(0) { $0 + $1.confidence } / Double(words.count)
+        return RecognizedUtterance(text: text, confidence: confidence, posterior: posterior, words: words,
+                                   start: startTime, end: end)
     }
 
     /// Walks the best path's segments, leaving out fillers, converting frames to media seconds.
