@@ -12,6 +12,9 @@ public final class PocketSphinxRecognizer {
     /// Inputs whose loudest sample stays below this (-60 dBFS) are silence.
     static let silencePeak: Float = 0.001
 
+    /// Serialises loading: `-logfn` swaps sphinxbase's process-wide log file, which is not thread-safe.
+    private static let loading = NSLock()
+
     public let model: PocketSphinxModel
     private let decoder: OpaquePointer
     /// The argv strings handed to `cmd_ln_parse_r`, kept alive as long as the configuration that was parsed from them.
@@ -38,6 +41,8 @@ public final class PocketSphinxRecognizer {
             // The library logs to stderr by default; errors surface as our own messages instead.
             "-logfn", "/dev/null",
         ]
+        Self.loading.lock()
+        defer { Self.loading.unlock() }
         // argv[0] is the program name, as for a command line.
         var argv = (["vidpipe"] + options).map { strdup($0) }
         let config = argv.withUnsafeMutableBufferPointer { buffer in
