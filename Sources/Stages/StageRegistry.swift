@@ -6,6 +6,7 @@ public enum StageRegistry {
         FramesKeyframes.self,
         AudioSegments.self,
         TextOCR.self,
+        SpeechTranscribe.self,
     ]
 
     /// The stage type registered under `name` (as written after `use:`), if any.
