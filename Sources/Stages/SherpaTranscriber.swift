@@ -14,12 +14,45 @@ final class SherpaTranscriber {
                                                  language: language, threads: threads)
     }
 
-    /// Transcribes one speech segment whose first sample is at media time `start`. Nil when the
-    /// model hears no words.
-    func transcribe(samples: [Float], start: Double) throws -> TranscriptSegment? {
-        let recognition = try recognizer.recognize(samples: samples, startTime: start)
-        let end = start + Double(samples.count) / Double(SherpaOfflineRecognizer.sampleRate)
-        return Self.segment(from: recognition, start: start, end: end)
+    /// Longest piece given to the model at once: Whisper reads a 30 s window and drops the rest.
+    static let maxPieceSeconds = 28.0
+
+    /// Transcribes one speech segment whose first sample is at media time `start`: one transcript
+    /// segment per piece of at most 28 s (cut at the quietest 20 ms near each limit) that has words.
+    func transcribe(samples: [Float], start: Double) throws -> [TranscriptSegment] {
+        let rate = Double(SherpaOfflineRecognizer.sampleRate)
+        var segments: [TranscriptSegment] = []
+        for piece in Self.pieces(samples, maxSamples: Int(Self.maxPieceSeconds * rate)) {
+            let pieceStart = start + Double(piece.lowerBound) / rate
+            let recognition = try recognizer.recognize(samples: Array(samples[piece]), startTime: pieceStart)
+            if let segment = Self.segment(from: recognition, start: pieceStart, end: start + Double(piece.upperBound) / rate) {
+                segments.append(segment)
+            }
+        }
+        return segments
+    }
+
+    /// Splits `samples` into consecutive ranges of at most `maxSamples`, each cut at the quietest
+    /// 20 ms window of its last seventh (a pause, where there is one) rather than mid-word.
+    static func pieces(_ samples: [Float], maxSamples: Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var from = 0
+        let window = max(1, min(320, maxSamples / 50))
+        while samples.count - from > maxSamples {
+            let limit = from + maxSamples
+            var cut = limit, quietest = Double.infinity
+            var w = limit - window
+            while w >= limit - maxSamples / 7 {
+                var energy = 0.0
+                for i in w..<(w + window) { energy += Double(samples[i]) * Double(samples[i]) }
+                if energy < quietest { quietest = energy; cut = w + window / 2 }
+                w -= window
+            }
+            ranges.append(from..<cut)
+            from = cut
+        }
+        if from < samples.count { ranges.append(from..<samples.count) }
+        return ranges
     }
 
     /// The transcript segment for a recognition of audio spanning [start, end) in media time.

@@ -55,3 +55,20 @@ struct SherpaTranscriberTests {
         }
     }
 }
+
+@Suite("SherpaTranscriber pieces")
+struct SherpaTranscriberPiecesTests {
+    @Test("long speech is cut into pieces of at most the limit, at the quiet spot near each limit")
+    func pieces() {
+        // 10 units of loud signal with a quiet dip around sample 930 of every 1000.
+        let samples: [Float] = (0..<2_500).map { i in (900..<960).contains(i % 1_000) ? 0 : 0.5 }
+        let ranges = SherpaTranscriber.pieces(samples, maxSamples: 1_000)
+        #expect(ranges.first?.lowerBound == 0)
+        #expect(ranges.last?.upperBound == 2_500)
+        for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+        for r in ranges { #expect(r.count <= 1_000) }
+        #expect(ranges.count == 3)
+        #expect(samples[ranges[0].upperBound] == 0, "cut inside the dip, at \(ranges[0].upperBound)")
+        #expect(SherpaTranscriber.pieces([Float](repeating: 0.1, count: 500), maxSamples: 1_000) == [0..<500])
+    }
+}
