@@ -151,6 +151,7 @@ struct SpeechSegmentsTests {
         var p = SpeechSegments.Parameters()
         p.threshold = 1
         #expect(throws: ParameterError.self) { try p.validate() }
+        #expect(StageRegistry.type(named: "speech.segments") == SpeechSegments.self)
         #expect(Set(SpeechSegments.Parameters.documentation.map(\.name))
                 == Set(["engine", "model", "threshold", "min_speech", "min_silence", "padding"]))
     }
