@@ -7,6 +7,7 @@ public enum StageRegistry {
         AudioSegments.self,
         TextOCR.self,
         SpeechTranscribe.self,
+        SpeechSegments.self,
     ]
 
     /// The stage type registered under `name` (as written after `use:`), if any.

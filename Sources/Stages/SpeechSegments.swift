@@ -1,0 +1,116 @@
+import Foundation
+import MediaIO
+import SherpaOnnx
+
+/// `speech.segments`: splits the audio track into speech and silence with Silero VAD (in-process,
+/// through sherpa-onnx), or with the energy detector of `audio.segments`.
+public struct SpeechSegments: StageType {
+    public static let name = "speech.segments"
+    public static let summary = "Split the audio track into speech and silence segments (Silero VAD, or energy)"
+    public static let version = 1
+    public static let inputKinds: [DataKind] = []
+    public static let outputKind: DataKind = .audioSegments
+    public static let media: MediaNeed = .audio
+
+    /// Where the Silero model is looked for when `model` is not set, in order.
+    static func defaultModelCandidates(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        var candidates: [String] = []
+        if let dir = environment["VIDPIPE_MODEL_DIR"], !dir.isEmpty {
+            candidates.append((dir as NSString).appendingPathComponent("silero_vad.onnx"))
+        }
+        candidates.append("/usr/local/share/vidpipe/models/silero_vad.onnx")
+        return candidates
+    }
+
+    public struct Parameters: StageParameters {
+        public enum Engine: String, Codable, Sendable, CaseIterable {
+            case silero, energy
+        }
+
+        public var engine = Engine.silero
+        /// Empty: the first of `defaultModelCandidates()` that exists.
+        public var model = ""
+        public var threshold: Double = 0.5
+        public var minSpeech = Seconds(0.250)
+        public var minSilence = Seconds(0.500)
+        public var padding = Seconds(0.100)
+
+        enum CodingKeys: String, CodingKey {
+            case engine, model, threshold, padding
+            case minSpeech = "min_speech"
+            case minSilence = "min_silence"
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Parameters()
+            engine = try c.decodeChoice(Engine.self, forKey: .engine, default: d.engine)
+            model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
+            threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? d.threshold
+            minSpeech = try c.decodeIfPresent(Seconds.self, forKey: .minSpeech) ?? d.minSpeech
+            minSilence = try c.decodeIfPresent(Seconds.self, forKey: .minSilence) ?? d.minSilence
+            padding = try c.decodeIfPresent(Seconds.self, forKey: .padding) ?? d.padding
+        }
+
+        public func validate() throws(ParameterError) {
+            try ParameterCheck.range(threshold, 0.05...0.95, key: "threshold")
+            try ParameterCheck.range(minSpeech.value, 0...10, key: "min_speech")
+            try ParameterCheck.range(minSilence.value, 0...10, key: "min_silence")
+            try ParameterCheck.range(padding.value, 0...5, key: "padding")
+        }
+
+        public static let documentation: [ParameterDoc] = [
+            ParameterDoc("engine", "silero | energy", default: "silero",
+                         "silero: Silero VAD through sherpa-onnx; energy: the level detector of audio.segments with its defaults "
+                            + "(the other keys apply to silero only)"),
+            ParameterDoc("model", "path", default: "$VIDPIPE_MODEL_DIR/silero_vad.onnx, else /usr/local/share/vidpipe/models/silero_vad.onnx",
+                         "the Silero VAD ONNX model (scripts/setup.sh installs it from PyPI silero-vad)"),
+            ParameterDoc("threshold", "number 0.05-0.95", default: "0.5",
+                         "speech probability above which a 32 ms window is speech; lower finds more speech"),
+            ParameterDoc("min_speech", "duration", default: "250ms", "speech must last this long to start a segment"),
+            ParameterDoc("min_silence", "duration", default: "500ms",
+                         "a pause must last this long to end a segment; shorter pauses stay inside speech"),
+            ParameterDoc("padding", "duration", default: "100ms",
+                         "added before and after each speech segment; segments that then touch are merged"),
+        ]
+
+        func vadSettings(model: String) -> SileroVAD.Settings {
+            var s = SileroVAD.Settings(model: model)
+            s.threshold = threshold
+            s.minSpeech = minSpeech.value
+            s.minSilence = minSilence.value
+            return s
+        }
+    }
+
+    public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
+        guard context.info.hasAudio else { return .skip(reason: "no audio stream") }
+        switch parameters.engine {
+        case .energy:
+            return .audio(AudioSegmentsSink(settings: EnergySegmenter.Settings()))
+        case .silero:
+            let model = try resolveModel(parameters.model)
+            return .audio(VadSpeechSink(settings: parameters.vadSettings(model: model), padding: parameters.padding.value))
+        }
+    }
+
+    /// The model path to use; throws naming every place looked at when none exists, so the stage
+    /// fails before decoding. The detector itself loads on the audio queue.
+    static func resolveModel(_ configured: String, candidates: [String] = defaultModelCandidates()) throws -> String {
+        if !configured.isEmpty {
+            guard FileManager.default.isReadableFile(atPath: configured) else {
+                throw SherpaOnnxError(.modelMissing, "Silero VAD model not found at \(configured) (speech.segments `model`)",
+                                      hint: "scripts/setup.sh installs silero_vad.onnx to /usr/local/share/vidpipe/models; "
+                                        + "or point `model` at a silero_vad.onnx, or use `engine: energy`")
+            }
+            return configured
+        }
+        if let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) { return found }
+        throw SherpaOnnxError(.modelMissing, "Silero VAD model not found at \(candidates.joined(separator: " or "))",
+                              hint: "run scripts/setup.sh (it installs silero_vad.onnx from PyPI silero-vad), "
+                                + "set VIDPIPE_MODEL_DIR to a folder holding silero_vad.onnx, set the stage's `model`, "
+                                + "or use `engine: energy`")
+    }
+}
