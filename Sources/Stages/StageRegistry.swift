@@ -5,6 +5,7 @@ public enum StageRegistry {
         ShotsDetect.self,
         FramesKeyframes.self,
         AudioSegments.self,
+        CaptionsExport.self,
     ]
 
     /// The stage type registered under `name` (as written after `use:`), if any.
