@@ -75,12 +75,12 @@ public struct CaptionsExport: StageType {
         public static let documentation: [ParameterDoc] = [
             ParameterDoc("formats", "list of vtt, srt", default: "[vtt, srt]",
                          "files to write; [] writes none (the cues are still stored for `vidpipe export`)"),
-            ParameterDoc("out_dir", "path", default: "\"\" (next to the video)",
-                         "where the files go: empty means the video's own directory; a relative path is taken from "
-                            + "the video's directory (captions → <video dir>/captions/); an absolute path is used as is "
+            ParameterDoc("out_dir", "path", default: "\"\"",
+                         "where the files go: empty puts them next to the video; a relative path is taken from the "
+                            + "video's directory (captions: VIDEO_DIR/captions/); an absolute path is used as is "
                             + "(videos with the same base name then share file names). Created if missing. Files are "
-                            + "named <video base name>.vtt and .srt (movie.mp4 → movie.vtt, movie.srt); a file there that "
-                            + "vidpipe did not write is never replaced: vidpipe writes <base>.vidpipe.vtt/.srt instead"),
+                            + "named after the video: movie.mp4 gives movie.vtt and movie.srt. A file of that name that "
+                            + "vidpipe did not write is never replaced; vidpipe writes movie.vidpipe.vtt / .srt instead"),
             ParameterDoc("max_chars", "integer", default: "42", "characters per caption line"),
             ParameterDoc("max_lines", "integer 1–3", default: "2", "lines per cue"),
             ParameterDoc("min_duration", "duration", default: "1s",
