@@ -8,6 +8,7 @@ public enum StageRegistry {
         TextOCR.self,
         SpeechTranscribe.self,
         SpeechSegments.self,
+        CaptionsExport.self,
     ]
 
     /// The stage type registered under `name` (as written after `use:`), if any.

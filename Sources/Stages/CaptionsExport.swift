@@ -1,0 +1,146 @@
+import Foundation
+import MediaIO
+
+/// `captions.export`: caption cues from a transcript (broadcast rules, see `CaptionCueBuilder`),
+/// stored as the stage's output and written as WebVTT and/or SRT files (see `CaptionFileWriter`
+/// for names and for how files vidpipe did not write are kept).
+public struct CaptionsExport: StageType {
+    public static let name = "captions.export"
+    public static let summary = "Build caption cues from a transcript (2 lines of 42 characters, 1–7 s, no overlap) and write .vtt/.srt files"
+    public static let version = 1
+    public static let inputKinds: [DataKind] = [.transcript]
+    public static let outputKind: DataKind = .subtitles
+    public static let media: MediaNeed = .none
+
+    public struct Parameters: StageParameters {
+        public var formats: [SubtitleFormat] = [.vtt, .srt]
+        /// Empty: next to the video.
+        public var outDir = ""
+        public var maxChars = 42
+        public var maxLines = 2
+        public var minDuration = Seconds(1)
+        public var maxDuration = Seconds(7)
+        public var pause = Seconds(0.5)
+
+        enum CodingKeys: String, CodingKey {
+            case formats, pause
+            case outDir = "out_dir"
+            case maxChars = "max_chars"
+            case maxLines = "max_lines"
+            case minDuration = "min_duration"
+            case maxDuration = "max_duration"
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Parameters()
+            if let names = try c.decodeIfPresent([String].self, forKey: .formats) {
+                formats = try names.map { name in
+                    guard let format = SubtitleFormat(rawValue: name) else {
+                        throw DecodingError.dataCorruptedError(
+                            forKey: .formats, in: c,
+                            debugDescription: "'\(name)' is not a valid format; use a list of: "
+                                + SubtitleFormat.allCases.map(\.rawValue).joined(separator: ", "))
+                    }
+                    return format
+                }
+            } else {
+                formats = d.formats
+            }
+            outDir = try c.decodeIfPresent(String.self, forKey: .outDir) ?? d.outDir
+            maxChars = try c.decodeIfPresent(Int.self, forKey: .maxChars) ?? d.maxChars
+            maxLines = try c.decodeIfPresent(Int.self, forKey: .maxLines) ?? d.maxLines
+            minDuration = try c.decodeIfPresent(Seconds.self, forKey: .minDuration) ?? d.minDuration
+            maxDuration = try c.decodeIfPresent(Seconds.self, forKey: .maxDuration) ?? d.maxDuration
+            pause = try c.decodeIfPresent(Seconds.self, forKey: .pause) ?? d.pause
+        }
+
+        public func validate() throws(ParameterError) {
+            guard Set(formats).count == formats.count else {
+                throw ParameterError(key: "formats", "lists a format twice", hint: "e.g. [vtt, srt]")
+            }
+            try ParameterCheck.range(maxChars, 10...200, key: "max_chars")
+            try ParameterCheck.range(maxLines, 1...3, key: "max_lines")
+            try ParameterCheck.range(minDuration.value, 0...10, key: "min_duration")
+            try ParameterCheck.range(maxDuration.value, 0.5...60, key: "max_duration")
+            guard minDuration.value <= maxDuration.value else {
+                throw ParameterError(key: "min_duration", "\(minDuration) is longer than max_duration (\(maxDuration))",
+                                     hint: "make min_duration at most max_duration")
+            }
+            try ParameterCheck.range(pause.value, 0.05...10, key: "pause")
+        }
+
+        public static let documentation: [ParameterDoc] = [
+            ParameterDoc("formats", "list of vtt, srt", default: "[vtt, srt]",
+                         "files to write; [] writes none (the cues are still stored for `vidpipe export`)"),
+            ParameterDoc("out_dir", "path", default: "\"\"",
+                         "where the files go: empty puts them next to the video; a relative path is taken from the "
+                            + "video's directory (captions: VIDEO_DIR/captions/); an absolute path is used as is "
+                            + "(videos with the same base name then share file names). Created if missing. Files are "
+                            + "named after the video: movie.mp4 gives movie.vtt and movie.srt. A file of that name that "
+                            + "vidpipe did not write is never replaced; vidpipe writes movie.vidpipe.vtt / .srt instead"),
+            ParameterDoc("max_chars", "integer", default: "42", "characters per caption line"),
+            ParameterDoc("max_lines", "integer 1–3", default: "2", "lines per cue"),
+            ParameterDoc("min_duration", "duration", default: "1s",
+                         "shortest time on screen; a cue is shorter only when the cues around it leave no room"),
+            ParameterDoc("max_duration", "duration", default: "7s", "longest time on screen; longer speech is split"),
+            ParameterDoc("pause", "duration", default: "500ms",
+                         "a silence between words at least this long starts a new cue (so does a sentence end)"),
+        ]
+
+        var rules: CaptionCueBuilder.Rules {
+            var r = CaptionCueBuilder.Rules()
+            r.maxChars = maxChars
+            r.maxLines = maxLines
+            r.minDuration = minDuration.value
+            r.maxDuration = maxDuration.value
+            r.pause = pause.value
+            return r
+        }
+    }
+
+    /// The directory the files go to for the video at `videoPath` (see `out_dir`).
+    static func outputDirectory(outDir: String, videoPath: String) -> URL {
+        let videoDirectory = URL(fileURLWithPath: videoPath).standardizedFileURL.deletingLastPathComponent()
+        if outDir.isEmpty { return videoDirectory }
+        let expanded = (outDir as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded, isDirectory: true) }
+        return videoDirectory.appendingPathComponent(expanded, isDirectory: true).standardizedFileURL
+    }
+
+    /// The cue builder for the parameters; the gap between cues is two frames of the video
+    /// (80 ms when the frame rate is unknown).
+    static func cueBuilder(parameters: Parameters, fps: Double) -> CaptionCueBuilder {
+        var rules = parameters.rules
+        if fps > 1 { rules.gap = min(0.2, 2 / fps) }
+        return CaptionCueBuilder(rules: rules)
+    }
+
+    public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
+        guard case .transcript(let segments)? = context.input(.transcript) else {
+            throw ParameterError(key: "from", "captions.export needs the transcript of an upstream stage",
+                                 hint: "add from: with a speech.transcribe stage")
+        }
+        let builder = cueBuilder(parameters: parameters, fps: context.info.fps)
+        let directory = outputDirectory(outDir: parameters.outDir, videoPath: context.videoPath)
+        let baseName = URL(fileURLWithPath: context.videoPath).deletingPathExtension().lastPathComponent
+        let formats = parameters.formats
+        return .compute {
+            let cues = builder.cues(from: segments)
+            if !formats.isEmpty {
+                do {
+                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                } catch {
+                    throw CaptionExportError(path: directory.path, message: "cannot create the output directory: \(error.localizedDescription)")
+                }
+                let writer = CaptionFileWriter(directory: directory, baseName: baseName)
+                for format in formats {
+                    try writer.write(cues, format: format)
+                }
+            }
+            return .subtitles(cues)
+        }
+    }
+}
