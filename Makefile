@@ -20,13 +20,20 @@ demo: release
 	.build/release/vidpipe run pipelines/archive.yml
 	.build/release/vidpipe status --db $(DEMO_DIR)/archive.sqlite
 	@echo
-	@echo "Shots and audio segments of the sample (sqlite3 $(DEMO_DIR)/archive.sqlite):"
+	@echo "Shots (sqlite3 $(DEMO_DIR)/archive.sqlite):"
 	@sqlite3 -header -column $(DEMO_DIR)/archive.sqlite \
 	  "SELECT idx, printf('%.2f', start_s) AS start_s, printf('%.2f', end_s) AS end_s FROM shots ORDER BY idx;"
-	@sqlite3 -header -column $(DEMO_DIR)/archive.sqlite \
-	  "SELECT kind, printf('%.2f', a.start_s) AS start_s, printf('%.2f', end_s) AS end_s, printf('%.1f', loudness_db) AS loudness_db FROM audio_segments a ORDER BY a.start_s;"
-	@sqlite3 -header -column $(DEMO_DIR)/archive.sqlite \
-	  "SELECT stage, COUNT(*) AS frames, printf('%.2f', MIN(t_s)) AS first_s, printf('%.2f', MAX(t_s)) AS last_s FROM frames GROUP BY stage;"
+	@echo
+	@echo "Transcript:"
+	@sqlite3 -column $(DEMO_DIR)/archive.sqlite \
+	  "SELECT printf('%6.2f-%6.2f', t.start_s, t.end_s), t.text FROM transcript_segments t ORDER BY t.start_s;"
+	@echo
+	@echo "Captions ($(DEMO_DIR)/captions/sample.vtt):"
+	@head -n 12 $(DEMO_DIR)/captions/sample.vtt
+	@echo
+	@echo "Search for a spoken word and an on-screen word:"
+	.build/release/vidpipe search respectable --db $(DEMO_DIR)/archive.sqlite
+	.build/release/vidpipe search norland --db $(DEMO_DIR)/archive.sqlite
 
 test: setup
 	$(SWIFT) build --build-tests

@@ -1,20 +1,21 @@
 import ArgumentParser
 import Foundation
+import Stages
 import Store
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export one video's results (JSON: the video, and every stage's status and rows).")
+        abstract: "Export one video's results: JSON (the video and every stage's rows), or its captions as SRT or WebVTT.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, srt, vtt }
 
     @Argument(help: ArgumentHelp("The video: its id, its path, or a unique file name.", valueName: "video"))
     var video: String
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "Output format.")
+    @Option(help: "Output format: json, srt or vtt (captions from the most recent captions.export stage).")
     var format: Format = .json
 
     @Option(name: .long, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
@@ -26,13 +27,28 @@ struct ExportCommand: ParsableCommand {
             printError("error: no video '\(video)' in \(db.path)\n  hint: give its id or path as `vidpipe status` lists them")
             throw ExitCode(1)
         }
-        let data = try db.exportJSON(videoID: row.id)
+        let data: Data
+        switch format {
+        case .json:
+            data = try db.exportJSON(videoID: row.id)
+        case .srt, .vtt:
+            guard let stage = try db.subtitleStages(videoID: row.id).first else {
+                printError("error: no captions for \(row.path) in \(db.path)\n  hint: add a captions.export stage "
+                           + "(from a speech.transcribe stage) to the pipeline and run it")
+                throw ExitCode(1)
+            }
+            let cues = try db.subtitleCues(videoID: row.id, stage: stage).map {
+                SubtitleCue(index: $0.idx, start: $0.startS, end: $0.endS, lines: $0.text.components(separatedBy: "\n"))
+            }
+            let subtitleFormat: SubtitleFormat = format == .srt ? .srt : .vtt
+            data = Data(subtitleFormat.render(cues).utf8)
+        }
         if let out {
             try data.write(to: URL(fileURLWithPath: out), options: .atomic)
             printError("wrote \(out)")
         } else {
             FileHandle.standardOutput.write(data)
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            if format == .json { FileHandle.standardOutput.write(Data("\n".utf8)) }
         }
     }
 }
