@@ -1,19 +1,20 @@
 import Foundation
 import MediaIO
 import PocketSphinxASR
+import SherpaOnnx
 
 /// `speech.transcribe`: speech to text for the speech segments of an upstream stage
 /// (`speech.segments` or `audio.segments`), with word timings.
 public struct SpeechTranscribe: StageType {
     public static let name = "speech.transcribe"
-    public static let summary = "Transcribe the speech segments of an upstream stage (PocketSphinx), with word timings"
+    public static let summary = "Transcribe the speech segments of an upstream stage (PocketSphinx, or Whisper/Moonshine/SenseVoice via sherpa-onnx), with word timings"
     public static let version = 1
     public static let inputKinds: [DataKind] = [.audioSegments]
     public static let outputKind: DataKind = .transcript
     public static let media: MediaNeed = .audio
 
     public struct Parameters: StageParameters {
-        public static let engines = ["pocketsphinx"]
+        public static let engines = ["pocketsphinx", "sherpa"]
 
         public var engine = "pocketsphinx"
         public var modelDir: String?
@@ -21,11 +22,15 @@ public struct SpeechTranscribe: StageType {
         public var dict: String?
         public var padding = Seconds(0.200)
         public var maxSegment = Seconds(30)
+        public var modelType = SherpaModelType.whisper
+        public var language = ""
 
         enum CodingKeys: String, CodingKey {
             case engine, lm, dict, padding
             case modelDir = "model_dir"
             case maxSegment = "max_segment"
+            case modelType = "model_type"
+            case language
         }
 
         public init() {}
@@ -39,12 +44,18 @@ public struct SpeechTranscribe: StageType {
             dict = try c.decodeIfPresent(String.self, forKey: .dict) ?? d.dict
             padding = try c.decodeIfPresent(Seconds.self, forKey: .padding) ?? d.padding
             maxSegment = try c.decodeIfPresent(Seconds.self, forKey: .maxSegment) ?? d.maxSegment
+            modelType = try c.decodeChoice(SherpaModelType.self, forKey: .modelType, default: d.modelType)
+            language = try c.decodeIfPresent(String.self, forKey: .language) ?? d.language
         }
 
         public func validate() throws(ParameterError) {
             guard Parameters.engines.contains(engine) else {
                 throw ParameterError(key: "engine", "unknown engine '\(engine)'",
-                                     hint: "'pocketsphinx' is the only engine for now")
+                                     hint: "engines: pocketsphinx (offline, Debian's en-us model) or sherpa (a Whisper, Moonshine or SenseVoice model directory)")
+            }
+            if engine == "sherpa" && (modelDir ?? "").isEmpty {
+                throw ParameterError(key: "model_dir", "engine sherpa needs the model directory you downloaded",
+                                     hint: modelType.downloadHint)
             }
             for (key, value) in [("model_dir", modelDir), ("lm", lm), ("dict", dict)] where value?.isEmpty == true {
                 throw ParameterError(key: key, "is empty", hint: "give a path, or leave the key out to use Debian's pocketsphinx-en-us")
@@ -54,9 +65,13 @@ public struct SpeechTranscribe: StageType {
         }
 
         public static let documentation: [ParameterDoc] = [
-            ParameterDoc("engine", "pocketsphinx", default: "pocketsphinx", "speech recognizer; pocketsphinx is the only one for now"),
+            ParameterDoc("engine", "pocketsphinx | sherpa", default: "pocketsphinx",
+                         "speech recognizer: PocketSphinx (offline, Debian's en-us model) or sherpa-onnx with a downloaded model"),
             ParameterDoc("model_dir", "path", default: PocketSphinxModel.debianAcousticModel,
-                         "acoustic model directory (holds mdef, means, variances, ...); Debian package pocketsphinx-en-us"),
+                         "pocketsphinx: acoustic model directory (mdef, means, ...); sherpa: the model directory (required; docs/providers.md)"),
+            ParameterDoc("model_type", "whisper | moonshine | sense_voice", default: "whisper",
+                         "sherpa: the kind of model in model_dir"),
+            ParameterDoc("language", "string", default: "\"\"", "sherpa: spoken language for multilingual models (e.g. en); empty = the model's default or auto"),
             ParameterDoc("lm", "path", default: PocketSphinxModel.debianLanguageModel, "n-gram language model (ARPA or binary)"),
             ParameterDoc("dict", "path", default: PocketSphinxModel.debianDictionary, "pronunciation dictionary"),
             ParameterDoc("padding", "duration", default: "200ms",
@@ -76,11 +91,18 @@ public struct SpeechTranscribe: StageType {
             throw ParameterError(key: "from", "speech.transcribe needs the audio segments of an upstream stage",
                                  hint: "add from: with a speech.segments or audio.segments stage")
         }
-        let model = parameters.model
-        try model.check()  // a missing model fails here, before any decoding, naming the file
+        let engine: SpeechTranscribeSink.Engine
+        if parameters.engine == "sherpa", let directory = parameters.modelDir {
+            _ = try parameters.modelType.locateFiles(in: directory)  // a missing file fails here, before decoding
+            engine = .sherpa(directory: directory, type: parameters.modelType, language: parameters.language)
+        } else {
+            let model = parameters.model
+            try model.check()  // a missing model fails here, before any decoding, naming the file
+            engine = .pocketsphinx(model)
+        }
         let windows = SpeechWindow.plan(segments, padding: parameters.padding.value,
                                         maxLength: parameters.maxSegment.value, duration: context.info.duration)
         guard !windows.isEmpty else { return .compute { .transcript([]) } }
-        return .audio(SpeechTranscribeSink(windows: windows, model: model))
+        return .audio(SpeechTranscribeSink(windows: windows, engine: engine))
     }
 }

@@ -1,15 +1,23 @@
 import Foundation
 import MediaIO
 import PocketSphinxASR
+import SherpaOnnx
 
 /// Walks the audio track chunk by chunk and transcribes each speech window as soon as its samples
 /// are complete, keeping only the samples from the start of the next window on: memory is bounded
 /// by the longest window, not by the track. Used on the audio pass's serial queue only; the
 /// recognizer is loaded there on the first chunk.
 final class SpeechTranscribeSink: AudioChunkSink {
+    /// The recognizer to load (on the sink's queue, at the first speech window).
+    enum Engine {
+        case pocketsphinx(PocketSphinxModel)
+        case sherpa(directory: String, type: SherpaModelType, language: String)
+    }
+
     private let windows: [SpeechWindow]
-    private let model: PocketSphinxModel
+    private let engine: Engine
     private var recognizer: PocketSphinxRecognizer?
+    private var sherpa: SherpaTranscriber?
     private let rate = PocketSphinxRecognizer.sampleRate
     /// Index in `windows` of the next window to transcribe.
     private var next = 0
@@ -20,9 +28,9 @@ final class SpeechTranscribeSink: AudioChunkSink {
     /// Largest number of samples held at once (for tests of the memory bound).
     private(set) var peakBufferedSamples = 0
 
-    init(windows: [SpeechWindow], model: PocketSphinxModel) {
+    init(windows: [SpeechWindow], engine: Engine) {
         self.windows = windows
-        self.model = model
+        self.engine = engine
     }
 
     func consume(_ chunk: AudioChunk) throws {
@@ -72,7 +80,12 @@ final class SpeechTranscribeSink: AudioChunkSink {
 
     private func transcribe(_ samples: [Float], startTime: Double, window: SpeechWindow) throws {
         guard !samples.isEmpty else { return }
-        if recognizer == nil { recognizer = try PocketSphinxRecognizer(model: model) }
+        if case .sherpa(let directory, let type, let language) = engine {
+            if sherpa == nil { sherpa = try SherpaTranscriber(modelDirectory: directory, modelType: type, language: language) }
+            segments += try sherpa?.transcribe(samples: samples, start: startTime) ?? []
+            return
+        }
+        if recognizer == nil, case .pocketsphinx(let model) = engine { recognizer = try PocketSphinxRecognizer(model: model) }
         guard let recognizer else { return }
         let heard = try recognizer.recognize(samples: samples, startTime: startTime)
         guard !heard.text.isEmpty else { return }

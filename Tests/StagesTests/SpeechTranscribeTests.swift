@@ -164,7 +164,7 @@ struct SpeechTranscribeTests {
         #expect(SpeechWindow.plan([], padding: 0.2, maxLength: 30, duration: 5).isEmpty)
     }
 
-    @Test("parameters: defaults, durations, only pocketsphinx for now")
+    @Test("parameters: defaults, durations, engines")
     func parameters() throws {
         let empty = try JSONDecoder().decode(SpeechTranscribe.Parameters.self, from: Data("{}".utf8))
         #expect(empty == SpeechTranscribe.Parameters())
@@ -174,13 +174,13 @@ struct SpeechTranscribeTests {
                                          from: Data(#"{"padding": "350ms", "max_segment": "1m", "model_dir": "/m"}"#.utf8))
         #expect(abs(p.padding.value - 0.35) < 1e-12 && p.maxSegment.value == 60 && p.modelDir == "/m")
         var sherpa = SpeechTranscribe.Parameters()
-        sherpa.engine = "sherpa"
+        sherpa.engine = "whisper.cpp"
         #expect { try sherpa.validate() } throws: { ($0 as? ParameterError)?.key == "engine" }
         var tiny = SpeechTranscribe.Parameters()
         tiny.maxSegment = Seconds(0.5)
         #expect { try tiny.validate() } throws: { ($0 as? ParameterError)?.key == "max_segment" }
         #expect(Set(SpeechTranscribe.Parameters.documentation.map(\.name))
-                == ["engine", "model_dir", "lm", "dict", "padding", "max_segment"])
+                == ["engine", "model_dir", "lm", "dict", "padding", "max_segment", "model_type", "language"])
         #expect(StageRegistry.type(named: "speech.transcribe") == SpeechTranscribe.self)
     }
 
