@@ -80,7 +80,7 @@ public final class AudioPass {
                 break reading
             case .failed(let code):
                 let at = (firstTime ?? 0) + Double(emitted + pending.count) / Double(AudioPass.sampleRate)
-                report.warnings.append("read error at \(String(format: "%.1f", at)) s: \(MediaError.ffmpegMessage(code))")
+                report.warnings.append(StreamDecoder.readErrorWarning(at: at, code: code))
                 reachedEnd = true
                 break reading
             }
@@ -91,10 +91,7 @@ public final class AudioPass {
             if report.decodedFrames > 0 { try resampler.convert(nil, path: input.path, take) }
         }
         try flushChunk()
-        if decoder.rejectedPackets > 0 {
-            let n = decoder.rejectedPackets
-            report.warnings.append("\(n) packet\(n == 1 ? "" : "s") could not be decoded")
-        }
+        if let warning = decoder.rejectedPacketsWarning { report.warnings.append(warning) }
         if reachedEnd && report.decodedFrames == 0 {
             throw MediaError(code: 0, operation: "decode audio", path: input.path, message: "no audio could be decoded")
         }

@@ -19,6 +19,16 @@ final class StreamDecoder {
     /// Packets (or decode calls) the decoder rejected, e.g. with AVERROR_INVALIDDATA.
     private(set) var rejectedPackets = 0
 
+    /// The pass warning for packets the decoder rejected, or nil when there were none.
+    var rejectedPacketsWarning: String? {
+        rejectedPackets == 0 ? nil : "\(rejectedPackets) packet\(rejectedPackets == 1 ? "" : "s") could not be decoded"
+    }
+
+    /// The pass warning for a read error that ended a pass at media time `seconds`.
+    static func readErrorWarning(at seconds: Double, code: Int32) -> String {
+        "read error at \(String(format: "%.1f", max(0, seconds))) s: \(MediaError.ffmpegMessage(code))"
+    }
+
     /// Opens the decoder of `streamIndex`. `threaded` turns on frame and slice threading.
     init(input: InputFile, streamIndex: Int, threaded: Bool) throws {
         self.input = input

@@ -84,8 +84,7 @@ public final class VideoPass {
                 reachedEnd = true
                 break reading
             case .failed(let code):
-                let at = String(format: "%.1f", max(0, state.position))
-                report.warnings.append("read error at \(at) s: \(MediaError.ffmpegMessage(code))")
+                report.warnings.append(StreamDecoder.readErrorWarning(at: state.position, code: code))
                 reachedEnd = true
                 break reading
             }
@@ -94,10 +93,7 @@ public final class VideoPass {
             try decoder.send(endOfStream: true)
             try receiveAll()
         }
-        if decoder.rejectedPackets > 0 {
-            let n = decoder.rejectedPackets
-            report.warnings.append("\(n) packet\(n == 1 ? "" : "s") could not be decoded")
-        }
+        if let warning = decoder.rejectedPacketsWarning { report.warnings.append(warning) }
         if reachedEnd && report.decodedFrames == 0 {
             throw MediaError(code: 0, operation: "decode video", path: input.path,
                              message: "no frame could be decoded" + (report.warnings.isEmpty ? "" : " (" + report.warnings.joined(separator: "; ") + ")"))
