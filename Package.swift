@@ -33,7 +33,9 @@ let package = Package(
         // sherpa-onnx's C API from PyPI (sherpa-onnx-core); scripts/setup.sh writes its pkg-config file.
         .systemLibrary(name: "CSherpaOnnx", path: "Sources/Providers/CSherpaOnnx", pkgConfig: "sherpa-onnx-c-api"),
         .target(name: "SherpaOnnx", dependencies: ["CSherpaOnnx"], path: "Sources/Providers/SherpaOnnx"),
-        .target(name: "Stages", dependencies: ["MediaIO", "TesseractOCR", "PocketSphinxASR", "SherpaOnnx"]),
+        // What model stages speak (requests, results, the provider protocol), free of any HTTP library.
+        .target(name: "ModelAPI"),
+        .target(name: "Stages", dependencies: ["MediaIO", "TesseractOCR", "PocketSphinxASR", "SherpaOnnx", "ModelAPI"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Pipeline",
