@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Stages", "Store", "MediaIO",
+                "Stages", "Store", "MediaIO", "ModelAPI",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -56,7 +56,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "MediaIO", "TestSupport"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "MediaIO", "ModelAPI", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "TesseractOCRTests", dependencies: ["TesseractOCR", "TestSupport"]),
         .testTarget(name: "PocketSphinxASRTests", dependencies: ["PocketSphinxASR", "TestSupport"]),

@@ -63,7 +63,7 @@ public struct ConfigLoader {
 
     static let topLevelKeys = ["version", "name", "store", "inputs", "extensions", "providers", "stages"]
     static let stageKeys = ["use", "from", "with", "provider"]
-    static let providerKeys = ["type", "base_url", "api_key_env", "max_concurrency", "timeout", "model"]
+    static let providerKeys = ["type", "base_url", "api_key_env", "max_concurrency", "timeout", "model", "retries"]
 
     private mutating func read(absoluteFile: String) -> PipelineConfig? {
         let root: Node?
@@ -176,9 +176,26 @@ public struct ConfigLoader {
                     fail(t, "`timeout` must be a duration such as 30s or 2m")
                 }
             }
-            out[name] = ProviderConfig(name: name, type: type, baseURL: settings["base_url"]?.string,
+            var retries = 3
+            if let r = settings["retries"] {
+                if let n = r.int, (0...10).contains(n) { retries = n } else { fail(r, "`retries` must be a whole number from 0 to 10") }
+            }
+            let baseURL = scalarString(settings["base_url"], key: "base_url")
+            if baseURL == nil {
+                fail(value, "provider '\(name)' has no `base_url`",
+                     hint: "e.g. http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:8000/v1 (vLLM), https://api.openai.com/v1")
+            } else if let url = baseURL, URL(string: url)?.scheme.map({ ["http", "https"].contains($0) }) != true
+                        || URL(string: url)?.host == nil {
+                fail(settings["base_url"], "`base_url` '\(url)' is not an http(s) URL", hint: "e.g. http://127.0.0.1:11434/v1")
+            }
+            if let keyNode = settings["api_key_env"], let env = keyNode.string,
+               env.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*/) == nil {
+                fail(keyNode, "`api_key_env` names an environment variable, not a key",
+                     hint: "e.g. api_key_env: OPENAI_API_KEY, then export OPENAI_API_KEY=... before running; the key never goes in the file")
+            }
+            out[name] = ProviderConfig(name: name, type: type, baseURL: baseURL, model: scalarString(settings["model"], key: "model"),
                                        apiKeyEnv: settings["api_key_env"]?.string, maxConcurrency: maxConcurrency,
-                                       timeout: timeout, position: position(key))
+                                       timeout: timeout, retries: retries, position: position(key))
         }
         return out
     }

@@ -17,9 +17,13 @@ public struct ProviderConfig: Sendable, Equatable {
     public var name: String
     public var type: String
     public var baseURL: String?
+    /// The model stages use unless they name their own (`with: { model: ... }`).
+    public var model: String?
     public var apiKeyEnv: String?
     public var maxConcurrency: Int
     public var timeout: Double
+    /// Retries after a connection error, timeout, 5xx or 429 (with backoff); none on other 4xx.
+    public var retries: Int
     public var position: SourcePosition
 }
 

@@ -86,7 +86,7 @@ struct GraphChecker {
     mutating func check() -> [ConfiguredStage] {
         let names = config.stages.map(\.name)
         let typeNames = registry.map { $0.name }
-        var resolved: [String: (config: StageConfig, type: any StageType.Type, params: String,
+        var resolved: [String: (config: StageConfig, type: any StageType.Type, params: String, model: String?,
                                 plan: @Sendable (StageContext) throws -> StageWork)] = [:]
         for stage in config.stages {
             guard let type = registry.first(where: { $0.name == stage.use }) else {
@@ -106,7 +106,18 @@ struct GraphChecker {
                      hint: known.isEmpty ? "add it under `providers:`" : "defined providers: \(known.joined(separator: ", "))")
             }
             if let decoded = decodeParameters(type, stage: stage) {
-                resolved[stage.name] = (stage, type, decoded.json, decoded.plan)
+                resolved[stage.name] = (stage, type, decoded.json, decoded.model, decoded.plan)
+                if decoded.needsProvider && stage.provider == nil {
+                    let known = config.providers.keys.sorted()
+                    fail(stage.usePosition, "stage '\(stage.name)' (\(type.name)) needs a model server: it has no `provider:`",
+                         hint: known.isEmpty
+                            ? "define one under `providers:` (type: openai, base_url: http://127.0.0.1:11434/v1) and add `provider: NAME` to the stage"
+                            : "add `provider: \(known[0])` to the stage (defined: \(known.joined(separator: ", ")))")
+                } else if !decoded.needsProvider, let provider = stage.provider, config.providers[provider] != nil {
+                    fail(stage.providerPosition ?? stage.position,
+                         "stage '\(stage.name)' (\(type.name)) does not use a model server, but names provider '\(provider)'",
+                         hint: "remove `provider:` from the stage")
+                }
             }
         }
         checkKinds(resolved.mapValues { ($0.config, $0.type) })
@@ -119,7 +130,10 @@ struct GraphChecker {
             let type = r.type
             var hasher = SHA256()
             var material = "type=\(type.name)\nversion=\(type.version)\nparams=\(r.params)\n"
-            if let p = r.config.provider, let provider = config.providers[p] { material += "provider=\(provider.type)\n" }
+            if let p = r.config.provider, let provider = config.providers[p] {
+                // The model decides the answers; the server's address does not (moving a server keeps results).
+                material += "provider=\(provider.type)\nmodel=\(r.model ?? provider.model ?? "")\n"
+            }
             for upstream in r.config.from.sorted() { material += "from=\(upstream):\(fingerprints[upstream] ?? "")\n" }
             hasher.update(data: Data(material.utf8))
             let fp = hexString(hasher.finalize())
@@ -133,7 +147,7 @@ struct GraphChecker {
 
     /// Decodes `with:` into the type's Parameters, reporting unknown keys, wrong types and invalid values at their position.
     private mutating func decodeParameters<S: StageType>(_ type: S.Type, stage: StageConfig)
-        -> (json: String, plan: @Sendable (StageContext) throws -> StageWork)? {
+        -> (json: String, model: String?, needsProvider: Bool, plan: @Sendable (StageContext) throws -> StageWork)? {
         let docs = S.Parameters.documentation
         let valid = docs.map(\.name)
         var keyPositions: [String: SourcePosition] = [:]
@@ -175,7 +189,8 @@ struct GraphChecker {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = (try? encoder.encode(parameters)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return (json, { context in try S.work(parameters: parameters, context: context) })
+        return (json, S.model(parameters), S.needsProvider(parameters),
+                { context in try S.work(parameters: parameters, context: context) })
     }
 
     private func describe(_ error: DecodingError) -> (String?, String) {
@@ -230,6 +245,11 @@ struct GraphChecker {
                          hint: "read from a stage whose type yields \(type.inputKinds.map(\.rawValue).joined(separator: " or "))")
                 }
                 supplied.insert(up.type.outputKind)
+            }
+            for required in type.requiredInputKinds where !supplied.contains(required) {
+                let producers = stages.values.filter { $0.type.outputKind == required }.map(\.config.name).sorted()
+                fail(cfg.usePosition, "stage '\(cfg.name)' (\(type.name)) needs one `from` stage that yields \(required.rawValue)",
+                     hint: producers.isEmpty ? "add a stage that yields \(required.rawValue)" : "add \(producers[0]) to `from:`")
             }
         }
     }

@@ -59,14 +59,17 @@ public final class PipelineRunner: Sendable {
     public let store: VidpipeStore
     public let options: RunOptions
     public let progress = RunProgress()
+    public let providers: ModelProviders
     let logger: Logger
     private let stopRequested = Locked(false)
 
-    public init(graph: PipelineGraph, store: VidpipeStore, options: RunOptions, logger: Logger) {
+    public init(graph: PipelineGraph, store: VidpipeStore, options: RunOptions, logger: Logger,
+                providers: ModelProviders = .none) {
         self.graph = graph
         self.store = store
         self.options = options
         self.logger = logger
+        self.providers = providers
     }
 
     /// Ctrl-C / SIGTERM: start nothing new; what is in flight finishes and is stored.
@@ -87,7 +90,7 @@ public final class PipelineRunner: Sendable {
         let runID = try store.beginRun(pipelineName: graph.config.name, pipelineHash: graph.pipelineHash)
         let deadline = options.maxDuration.map { Date().addingTimeInterval($0) }
         progress.start(videos: files.count, bytes: files.reduce(0) { $0 + $1.sizeBytes })
-        let processor = VideoProcessor(graph: graph, store: store, progress: progress, logger: logger)
+        let processor = VideoProcessor(graph: graph, store: store, progress: progress, logger: logger, providers: providers)
         let next = Locked(0)
         let outcomes = Locked<[VideoOutcome]>([])
         let group = DispatchGroup()

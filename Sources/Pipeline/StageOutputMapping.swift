@@ -31,6 +31,23 @@ enum StageOutputMapping {
             return .subtitleCues(cues.map {
                 SubtitleCueRow(idx: $0.index, startS: $0.start, endS: $0.end, text: $0.lines.joined(separator: "\n"))
             })
+        case .captions(let captions):
+            return .captions(captions.map {
+                CaptionRow(frameStage: stage.from.first, startS: $0.time, endS: $0.time, text: $0.text, model: $0.model,
+                           reusedFromS: $0.reusedFrom)
+            })
+        case .embeddings(let vectors):
+            return .embeddings(vectors.map {
+                EmbeddingRow(refKind: $0.refKind, startS: $0.start, endS: $0.end, text: $0.text, model: $0.model, vector: $0.vector)
+            })
+        case .timeline(let shots):
+            return .timeline(shots.map {
+                TimelineRow(idx: $0.index, startS: $0.start, endS: $0.end, keyframeS: $0.keyframe, recordJSON: json($0) ?? "{}")
+            })
+        case .reasoning(let items):
+            return .reasoning(items.map {
+                ReasoningRow(task: $0.task, idx: $0.index, startS: $0.start, endS: $0.end, text: $0.text, json: $0.json, model: $0.model)
+            })
         }
     }
 
@@ -61,6 +78,21 @@ enum StageOutputMapping {
         case .subtitles:
             return .subtitles(try store.subtitleCues(videoID: videoID, stage: stage).map {
                 SubtitleCue(index: $0.idx, start: $0.startS, end: $0.endS, lines: $0.text.components(separatedBy: "\n"))
+            })
+        case .captions:
+            return .captions(try store.captions(videoID: videoID, stage: stage).map {
+                FrameCaption(time: $0.startS, text: $0.text, model: $0.model ?? "", reusedFrom: $0.reusedFromS)
+            })
+        case .embeddings:
+            return .embeddings(try store.embeddings(videoID: videoID, stage: stage).map {
+                Embedding(refKind: $0.refKind, start: $0.startS, end: $0.endS, text: $0.text, vector: $0.vector, model: $0.model ?? "")
+            })
+        case .timeline:
+            return .timeline(try store.timeline(videoID: videoID, stage: stage).compactMap { decode(FusedShot.self, $0.recordJSON) })
+        case .reasoning:
+            return .reasoning(try store.reasoning(videoID: videoID, stage: stage).map {
+                ReasoningItem(task: $0.task, index: $0.idx, start: $0.startS, end: $0.endS, text: $0.text, json: $0.json,
+                              model: $0.model ?? "")
             })
         case .media:
             return nil

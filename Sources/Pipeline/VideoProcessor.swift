@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import MediaIO
+import ModelAPI
 import Stages
 import Store
 
@@ -24,14 +25,16 @@ final class VideoProcessor: Sendable {
     let store: VidpipeStore
     let progress: RunProgress
     let logger: Logger
+    let providers: ModelProviders
     /// Frames waiting per stage before the decoder blocks.
     static let queueCapacity = 8
 
-    init(graph: PipelineGraph, store: VidpipeStore, progress: RunProgress, logger: Logger) {
+    init(graph: PipelineGraph, store: VidpipeStore, progress: RunProgress, logger: Logger, providers: ModelProviders = .none) {
         self.graph = graph
         self.store = store
         self.progress = progress
         self.logger = logger
+        self.providers = providers
     }
 
     private enum Finished {
@@ -134,7 +137,9 @@ final class VideoProcessor: Sendable {
                         }
                         upstream[name] = outputs[name]
                     }
-                    let context = StageContext(videoPath: file.path, info: info, upstream: upstream)
+                    let context = StageContext(videoPath: file.path, info: info, upstream: upstream,
+                                               provider: providers.provider(named: stage.provider), stageName: stage.name,
+                                               pipelineDirectory: graph.config.baseDirectory)
                     switch try stage.work(context) {
                     case .skip(let reason):
                         finished[stage.name] = record(stage, video, .skipped(reason), elapsed: 0)
@@ -230,6 +235,7 @@ final class VideoProcessor: Sendable {
 func describe(_ error: any Error) -> String {
     if let media = error as? MediaError { return media.description }
     if let parameter = error as? ParameterError { return parameter.description }
+    if let model = error as? ModelProviderError { return model.message }
     let text = String(describing: error)
     return text.replacingOccurrences(of: "\n", with: " ")
 }

@@ -2,6 +2,7 @@ import Foundation
 import MediaIO
 import PocketSphinxASR
 import SherpaOnnx
+import ModelAPI
 
 /// `speech.transcribe`: speech to text for the speech segments of an upstream stage
 /// (`speech.segments` or `audio.segments`), with word timings.
@@ -14,7 +15,7 @@ public struct SpeechTranscribe: StageType {
     public static let media: MediaNeed = .audio
 
     public struct Parameters: StageParameters {
-        public static let engines = ["pocketsphinx", "sherpa"]
+        public static let engines = ["pocketsphinx", "sherpa", "openai"]
 
         public var engine = "pocketsphinx"
         public var modelDir: String?
@@ -24,9 +25,10 @@ public struct SpeechTranscribe: StageType {
         public var maxSegment = Seconds(30)
         public var modelType = SherpaModelType.whisper
         public var language = ""
+        public var model = ""
 
         enum CodingKeys: String, CodingKey {
-            case engine, lm, dict, padding
+            case engine, lm, dict, padding, model
             case modelDir = "model_dir"
             case maxSegment = "max_segment"
             case modelType = "model_type"
@@ -46,12 +48,17 @@ public struct SpeechTranscribe: StageType {
             maxSegment = try c.decodeIfPresent(Seconds.self, forKey: .maxSegment) ?? d.maxSegment
             modelType = try c.decodeChoice(SherpaModelType.self, forKey: .modelType, default: d.modelType)
             language = try c.decodeIfPresent(String.self, forKey: .language) ?? d.language
+            model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
         }
 
         public func validate() throws(ParameterError) {
             guard Parameters.engines.contains(engine) else {
                 throw ParameterError(key: "engine", "unknown engine '\(engine)'",
-                                     hint: "engines: pocketsphinx (offline, Debian's en-us model) or sherpa (a Whisper, Moonshine or SenseVoice model directory)")
+                                     hint: "engines: pocketsphinx (offline, Debian's en-us model), sherpa (a Whisper, Moonshine or SenseVoice model directory) or openai (a server's /audio/transcriptions)")
+            }
+            if engine != "openai" && !model.isEmpty {
+                throw ParameterError(key: "model", "only engine openai takes a model name",
+                                     hint: "pocketsphinx and sherpa take model_dir; set engine: openai to use a server")
             }
             if engine == "sherpa" && (modelDir ?? "").isEmpty {
                 throw ParameterError(key: "model_dir", "engine sherpa needs the model directory you downloaded",
@@ -65,13 +72,16 @@ public struct SpeechTranscribe: StageType {
         }
 
         public static let documentation: [ParameterDoc] = [
-            ParameterDoc("engine", "pocketsphinx | sherpa", default: "pocketsphinx",
-                         "speech recognizer: PocketSphinx (offline, Debian's en-us model) or sherpa-onnx with a downloaded model"),
+            ParameterDoc("engine", "pocketsphinx | sherpa | openai", default: "pocketsphinx",
+                         "speech recognizer: PocketSphinx (offline, Debian's en-us model), sherpa-onnx with a downloaded model, "
+                            + "or openai: each speech segment as a WAV to the stage's provider (POST /audio/transcriptions; "
+                            + "faster-whisper, whisper.cpp or OpenAI servers)"),
+            ParameterDoc("model", "string", default: "\"\"", "openai: the transcription model on the server (e.g. whisper-1); empty: the provider's `model`"),
             ParameterDoc("model_dir", "path", default: PocketSphinxModel.debianAcousticModel,
                          "pocketsphinx: acoustic model directory (mdef, means, ...); sherpa: the model directory (required; docs/providers.md)"),
             ParameterDoc("model_type", "whisper | moonshine | sense_voice", default: "whisper",
                          "sherpa: the kind of model in model_dir"),
-            ParameterDoc("language", "string", default: "\"\"", "sherpa: spoken language for multilingual models (e.g. en); empty = the model's default or auto"),
+            ParameterDoc("language", "string", default: "\"\"", "sherpa and openai: spoken language for multilingual models (e.g. en); empty = the model's default or auto"),
             ParameterDoc("lm", "path", default: PocketSphinxModel.debianLanguageModel, "n-gram language model (ARPA or binary)"),
             ParameterDoc("dict", "path", default: PocketSphinxModel.debianDictionary, "pronunciation dictionary"),
             ParameterDoc("padding", "duration", default: "200ms",
@@ -80,10 +90,13 @@ public struct SpeechTranscribe: StageType {
                          "longer speech segments are cut into equal parts no longer than this, each its own transcript segment"),
         ]
 
-        var model: PocketSphinxModel {
+        var pocketSphinxModel: PocketSphinxModel {
             PocketSphinxModel(acousticModel: modelDir, languageModel: lm, dictionary: dict)
         }
     }
+
+    public static func needsProvider(_ parameters: Parameters) -> Bool { parameters.engine == "openai" }
+    public static func model(_ parameters: Parameters) -> String? { parameters.model.isEmpty ? nil : parameters.model }
 
     public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
         guard context.info.hasAudio else { return .skip(reason: "no audio stream") }
@@ -92,11 +105,15 @@ public struct SpeechTranscribe: StageType {
                                  hint: "add from: with a speech.segments or audio.segments stage")
         }
         let engine: SpeechTranscribeSink.Engine
-        if parameters.engine == "sherpa", let directory = parameters.modelDir {
+        if parameters.engine == "openai" {
+            let provider = try context.requireProvider("speech.transcribe with engine openai")
+            engine = .remote(RemoteTranscriber(provider: provider, model: parameters.model.isEmpty ? nil : parameters.model,
+                                               language: parameters.language.isEmpty ? nil : parameters.language))
+        } else if parameters.engine == "sherpa", let directory = parameters.modelDir {
             _ = try parameters.modelType.locateFiles(in: directory)  // a missing file fails here, before decoding
             engine = .sherpa(directory: directory, type: parameters.modelType, language: parameters.language)
         } else {
-            let model = parameters.model
+            let model = parameters.pocketSphinxModel
             try model.check()  // a missing model fails here, before any decoding, naming the file
             engine = .pocketsphinx(model)
         }

@@ -12,6 +12,8 @@ final class SpeechTranscribeSink: AudioChunkSink {
     enum Engine {
         case pocketsphinx(PocketSphinxModel)
         case sherpa(directory: String, type: SherpaModelType, language: String)
+        /// A model server: windows are uploaded as they complete, a few at a time; results gathered at `finish`.
+        case remote(RemoteTranscriber)
     }
 
     private let windows: [SpeechWindow]
@@ -55,6 +57,7 @@ final class SpeechTranscribeSink: AudioChunkSink {
 
     func finish() throws -> StageOutput {
         try drain(final: true)
+        if case .remote(let remote) = engine { segments += try remote.finish() }
         return .transcript(segments)
     }
 
@@ -80,6 +83,10 @@ final class SpeechTranscribeSink: AudioChunkSink {
 
     private func transcribe(_ samples: [Float], startTime: Double, window: SpeechWindow) throws {
         guard !samples.isEmpty else { return }
+        if case .remote(let remote) = engine {
+            remote.submit(samples: samples, sampleRate: rate, start: startTime)
+            return
+        }
         if case .sherpa(let directory, let type, let language) = engine {
             if sherpa == nil { sherpa = try SherpaTranscriber(modelDirectory: directory, modelType: type, language: language) }
             segments += try sherpa?.transcribe(samples: samples, start: startTime) ?? []

@@ -1,5 +1,6 @@
 import Foundation
 import MediaIO
+import ModelAPI
 
 /// The kinds of data that flow along the edges of the stage graph. Two stages connect only when
 /// the upstream's output kind is one the downstream accepts (like GStreamer caps).
@@ -15,6 +16,14 @@ public enum DataKind: String, Sendable, Codable, CaseIterable {
     case ocrText = "ocr_text"
     /// Caption cues (subtitles) built from a transcript.
     case subtitles
+    /// What a vision-language model says about frames.
+    case captions
+    /// Vectors for semantic search.
+    case embeddings
+    /// One fused record per shot: captions, on-screen text and speech on the shared time axis.
+    case timeline
+    /// A language model's summaries, chapters, tags or answers.
+    case reasoning
 }
 
 /// Which decoded modality a stage reads from the media file.
@@ -153,6 +162,110 @@ public struct SubtitleCue: Sendable, Equatable {
     }
 }
 
+/// A frame's caption from a vision-language model.
+public struct FrameCaption: Sendable, Equatable {
+    /// Media time of the frame (equal to the upstream frame's time).
+    public var time: Double
+    public var text: String
+    public var model: String
+    /// When the caption was reused from an earlier, perceptually identical frame: that frame's time.
+    public var reusedFrom: Double?
+    public init(time: Double, text: String, model: String, reusedFrom: Double? = nil) {
+        self.time = time
+        self.text = text
+        self.model = model
+        self.reusedFrom = reusedFrom
+    }
+}
+
+/// A vector for one moment: the text (or frame) it embeds and where it sits in time.
+public struct Embedding: Sendable, Equatable {
+    /// transcript, ocr, caption, timeline, reasoning or frame.
+    public var refKind: String
+    public var start: Double
+    public var end: Double
+    public var text: String
+    public var vector: [Float]
+    public var model: String
+    public init(refKind: String, start: Double, end: Double, text: String, vector: [Float], model: String) {
+        self.refKind = refKind
+        self.start = start
+        self.end = end
+        self.text = text
+        self.vector = vector
+        self.model = model
+    }
+}
+
+/// A text with its time range, inside a fused record.
+public struct TimedText: Sendable, Equatable, Codable {
+    public var start: Double
+    public var end: Double
+    public var text: String
+    public init(start: Double, end: Double, text: String) {
+        self.start = start
+        self.end = end
+        self.text = text
+    }
+    enum CodingKeys: String, CodingKey {
+        case text
+        case start = "start_s"
+        case end = "end_s"
+    }
+}
+
+/// One shot's fused record (late fusion): everything the encoders found in [start, end).
+public struct FusedShot: Sendable, Equatable, Codable {
+    public var index: Int
+    public var start: Double
+    public var end: Double
+    /// Time of the shot's keyframe (from an upstream frames stage), if any.
+    public var keyframe: Double?
+    public var captions: [TimedText]
+    public var ocr: [TimedText]
+    public var transcript: [TimedText]
+    public init(index: Int, start: Double, end: Double, keyframe: Double?, captions: [TimedText], ocr: [TimedText],
+                transcript: [TimedText]) {
+        self.index = index
+        self.start = start
+        self.end = end
+        self.keyframe = keyframe
+        self.captions = captions
+        self.ocr = ocr
+        self.transcript = transcript
+    }
+    enum CodingKeys: String, CodingKey {
+        case captions, ocr, transcript
+        case index = "shot"
+        case start = "start_s"
+        case end = "end_s"
+        case keyframe = "keyframe_s"
+    }
+}
+
+/// One item of a language model's answer: the summary, a chapter, the tags, one answered question.
+public struct ReasoningItem: Sendable, Equatable {
+    /// summary, chapters, tags, qa or custom.
+    public var task: String
+    public var index: Int
+    public var start: Double?
+    public var end: Double?
+    /// The readable text (indexed for search).
+    public var text: String
+    /// The structured answer, as JSON text, where the task has one.
+    public var json: String?
+    public var model: String
+    public init(task: String, index: Int, start: Double?, end: Double?, text: String, json: String?, model: String) {
+        self.task = task
+        self.index = index
+        self.start = start
+        self.end = end
+        self.text = text
+        self.json = json
+        self.model = model
+    }
+}
+
 /// What a stage produces for one video.
 public enum StageOutput: Sendable, Equatable {
     case frames([SampledFrame])
@@ -161,6 +274,10 @@ public enum StageOutput: Sendable, Equatable {
     case transcript([TranscriptSegment])
     case ocrText([OCRText])
     case subtitles([SubtitleCue])
+    case captions([FrameCaption])
+    case embeddings([Embedding])
+    case timeline([FusedShot])
+    case reasoning([ReasoningItem])
 
     public var kind: DataKind {
         switch self {
@@ -170,6 +287,10 @@ public enum StageOutput: Sendable, Equatable {
         case .transcript: return .transcript
         case .ocrText: return .ocrText
         case .subtitles: return .subtitles
+        case .captions: return .captions
+        case .embeddings: return .embeddings
+        case .timeline: return .timeline
+        case .reasoning: return .reasoning
         }
     }
 
@@ -181,6 +302,10 @@ public enum StageOutput: Sendable, Equatable {
         case .transcript(let v): return v.count
         case .ocrText(let v): return v.count
         case .subtitles(let v): return v.count
+        case .captions(let v): return v.count
+        case .embeddings(let v): return v.count
+        case .timeline(let v): return v.count
+        case .reasoning(let v): return v.count
         }
     }
 
@@ -190,6 +315,17 @@ public enum StageOutput: Sendable, Equatable {
         case .ocrText(let texts):
             let reused = texts.filter { $0.reusedFrom != nil }.count
             return "\(texts.count - reused) frames read, \(reused) reused (perceptual hash match)"
+        case .captions(let captions):
+            let reused = captions.filter { $0.reusedFrom != nil }.count
+            let models = Set(captions.map(\.model)).sorted().joined(separator: ", ")
+            return "\(captions.count - reused) frames captioned, \(reused) reused (perceptual hash match)"
+                + (models.isEmpty ? "" : "; model \(models)")
+        case .reasoning(let items):
+            let models = Set(items.map(\.model)).sorted().joined(separator: ", ")
+            return models.isEmpty ? nil : "model \(models)"
+        case .embeddings(let vectors):
+            guard let first = vectors.first else { return nil }
+            return "\(vectors.count) vectors of \(first.vector.count) dimensions; model \(first.model)"
         default:
             return nil
         }
@@ -202,11 +338,35 @@ public struct StageContext: Sendable {
     public var info: MediaInfo
     /// Outputs of the stages named in `from`, by stage name.
     public var upstream: [String: StageOutput]
+    /// The model server named by the stage's `provider:`, if it names one.
+    public var provider: (any ModelProvider)?
+    /// The stage's name in the pipeline file (for messages).
+    public var stageName: String
+    /// The pipeline file's directory: relative paths in parameters (few-shot images…) resolve against it.
+    public var pipelineDirectory: String
 
-    public init(videoPath: String, info: MediaInfo, upstream: [String: StageOutput]) {
+    public init(videoPath: String, info: MediaInfo, upstream: [String: StageOutput], provider: (any ModelProvider)? = nil,
+                stageName: String = "", pipelineDirectory: String = FileManager.default.currentDirectoryPath) {
         self.videoPath = videoPath
         self.info = info
         self.upstream = upstream
+        self.provider = provider
+        self.stageName = stageName
+        self.pipelineDirectory = pipelineDirectory
+    }
+
+    /// Every upstream output of the given kind, in stage-name order.
+    public func inputs(_ kind: DataKind) -> [StageOutput] {
+        upstream.keys.sorted().compactMap { self.upstream[$0] }.filter { $0.kind == kind }
+    }
+
+    /// The stage's provider, or an error that says how to name one.
+    public func requireProvider(_ stageType: String) throws -> any ModelProvider {
+        guard let provider else {
+            throw ParameterError(key: "provider", "\(stageType) needs a model server",
+                                 hint: "add `provider: NAME` to stage '\(stageName)' and define NAME under `providers:` (type: openai)")
+        }
+        return provider
     }
 
     /// The first upstream output of the given kind (stages declare at most one input per kind).
@@ -294,6 +454,18 @@ public protocol StageType: Sendable {
     static var media: MediaNeed { get }
     /// Plans the work for one video. Throws for a problem with this video (recorded as the stage's failure).
     static func work(parameters: Parameters, context: StageContext) throws -> StageWork
+    /// Kinds at least one `from` stage must supply (the others in `inputKinds` are optional).
+    static var requiredInputKinds: [DataKind] { get }
+    /// Whether these parameters need a model server (`provider:`); checked before any decoding.
+    static func needsProvider(_ parameters: Parameters) -> Bool
+    /// The model these parameters ask for, overriding the provider's (part of the fingerprint).
+    static func model(_ parameters: Parameters) -> String?
+}
+
+extension StageType {
+    public static var requiredInputKinds: [DataKind] { [] }
+    public static func needsProvider(_ parameters: Parameters) -> Bool { false }
+    public static func model(_ parameters: Parameters) -> String? { nil }
 }
 
 /// A length of time in a pipeline file: "500ms", "5s", "2m", "1h", or bare seconds (`5`, `0.5`).

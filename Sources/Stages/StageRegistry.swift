@@ -9,6 +9,11 @@ public enum StageRegistry {
         SpeechTranscribe.self,
         SpeechSegments.self,
         CaptionsExport.self,
+        FramesCaption.self,
+        TimelineFuse.self,
+        ReasonLLM.self,
+        EmbedText.self,
+        EmbedFrames.self,
     ]
 
     /// The stage type registered under `name` (as written after `use:`), if any.

@@ -87,7 +87,7 @@ public struct TextOCR: StageType {
         let dataPath = parameters.dataPath.isEmpty ? nil : parameters.dataPath
         // Fail before decoding when the language data is missing (the error names the package to install).
         try TesseractEngine.checkLanguageData(language: parameters.lang, dataPath: dataPath)
-        let plan = OCRReusePlan(frames: frames, maxDistance: parameters.reuseDistance)
+        let plan = FrameReusePlan(frames: frames, maxDistance: parameters.reuseDistance)
         guard !plan.readTimes.isEmpty else { return .compute { .ocrText([]) } }
         let request = FrameRequest(policy: .timestamps(plan.readTimes), maxWidth: parameters.maxSize,
                                    maxHeight: parameters.maxSize, layout: .gray8)
@@ -100,12 +100,12 @@ public struct TextOCR: StageType {
 /// every frame with a read source gets a row, with empty text when nothing was read on it (so
 /// coverage and reuse stay visible). Used on the decode pass's serial queue only.
 final class TextOCRSink: VideoFrameSink {
-    private let plan: OCRReusePlan
+    private let plan: FrameReusePlan
     private let pool: OCRWorkerPool
     private let minConfidence: Double
     private var submitted: Set<Double> = []
 
-    init(plan: OCRReusePlan, pool: OCRWorkerPool, minConfidence: Double) {
+    init(plan: FrameReusePlan, pool: OCRWorkerPool, minConfidence: Double) {
         self.plan = plan
         self.pool = pool
         self.minConfidence = minConfidence

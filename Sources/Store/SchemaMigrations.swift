@@ -6,7 +6,7 @@ import GRDB
 /// shipped; every later change is a new migration appended here.
 enum SchemaMigrations {
     /// Identifiers in application order; the last one is `VidpipeStore.schemaVersion`.
-    static let identifiers = ["v1", "v2"]
+    static let identifiers = ["v1", "v2", "v3"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -15,6 +15,9 @@ enum SchemaMigrations {
         }
         migrator.registerMigration("v2") { db in
             for statement in v2 { try db.execute(sql: statement) }
+        }
+        migrator.registerMigration("v3") { db in
+            for statement in v3 { try db.execute(sql: statement) }
         }
         return migrator
     }
@@ -25,7 +28,48 @@ enum SchemaMigrations {
     /// Per-video output tables that `replaceStageResult` clears for a (video, stage).
     static let outputTables = [
         "shots", "frames", "audio_segments", "transcript_segments", "ocr_texts", "captions",
-        "reasoning_outputs", "embeddings", "search", "subtitle_cues",
+        "reasoning_outputs", "embeddings", "search", "subtitle_cues", "timeline_shots",
+    ]
+
+    /// v3 (issue 5): model outputs. Caption reuse, times and text on embeddings, the fused per-shot
+    /// timeline, item index and times on reasoning outputs, and the model-call ledger that doubles
+    /// as the response cache (kept across stage reruns: it is keyed by request, not by video).
+    static let v3: [String] = [
+        "ALTER TABLE captions ADD COLUMN reused_from_s REAL",
+        "ALTER TABLE embeddings ADD COLUMN start_s REAL",
+        "ALTER TABLE embeddings ADD COLUMN end_s REAL",
+        "ALTER TABLE embeddings ADD COLUMN text TEXT",
+        "ALTER TABLE reasoning_outputs ADD COLUMN idx INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE reasoning_outputs ADD COLUMN start_s REAL",
+        "ALTER TABLE reasoning_outputs ADD COLUMN end_s REAL",
+        """
+        CREATE TABLE timeline_shots (
+            id         INTEGER PRIMARY KEY,
+            video_id   INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage      TEXT    NOT NULL,
+            idx        INTEGER NOT NULL,
+            start_s    REAL    NOT NULL,
+            end_s      REAL    NOT NULL,
+            keyframe_s REAL,
+            record     TEXT    NOT NULL,
+            UNIQUE (video_id, stage, idx)
+        )
+        """,
+        """
+        CREATE TABLE model_calls (
+            id                INTEGER PRIMARY KEY,
+            request_hash      TEXT    NOT NULL UNIQUE,
+            provider          TEXT    NOT NULL,
+            endpoint          TEXT    NOT NULL,
+            model             TEXT    NOT NULL,
+            prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            total_tokens      INTEGER NOT NULL DEFAULT 0,
+            elapsed_s         REAL    NOT NULL DEFAULT 0,
+            response          BLOB    NOT NULL,
+            created_at        TEXT    NOT NULL
+        )
+        """,
     ]
 
     /// v2 (issue 4): word timings on transcripts, boxes and reuse on OCR text, caption cues.

@@ -9,6 +9,14 @@ public enum StageRows: Sendable, Equatable {
     case ocrTexts([OCRTextRow])
     /// Caption cues built from a transcript (rendered by `vidpipe export --format srt|vtt`).
     case subtitleCues([SubtitleCueRow])
+    /// Frame captions from a vision-language model; indexed for search (kind `caption`).
+    case captions([CaptionRow])
+    /// Vectors for semantic search.
+    case embeddings([EmbeddingRow])
+    /// The fused per-shot records.
+    case timeline([TimelineRow])
+    /// Summaries, chapters, tags, answers; indexed for search (kind `reasoning`).
+    case reasoning([ReasoningRow])
     /// A stage that writes no rows (e.g. one that exports files); only `stage_results` is updated.
     case empty
 }

@@ -1,5 +1,6 @@
 /// The `vidpipe status --json` document:
-/// `{videos: {done, failed, pending}, stages: [{stage, done, failed, skipped}], failures: [{path, error}]}`.
+/// `{videos: {done, failed, pending}, stages: [{stage, done, failed, skipped}], failures: [{path, error}],
+/// models: [{provider, model, calls, prompt_tokens, completion_tokens, total_tokens}]}`.
 public struct StatusReport: Codable, Sendable, Equatable {
     public struct VideoCounts: Codable, Sendable, Equatable {
         public var done: Int
@@ -41,10 +42,14 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var stages: [StageCounts]
     /// Failed videos, sorted by path.
     public var failures: [Failure]
+    /// Model calls sent over the wire and their tokens, per provider and model (cache hits cost nothing
+    /// and are not counted). Not in DESIGN.md's minimum shape; an extra key.
+    public var models: [ModelUsage]
 
-    public init(videos: VideoCounts, stages: [StageCounts], failures: [Failure]) {
+    public init(videos: VideoCounts, stages: [StageCounts], failures: [Failure], models: [ModelUsage] = []) {
         self.videos = videos
         self.stages = stages
         self.failures = failures
+        self.models = models
     }
 }

@@ -23,7 +23,7 @@ extension VidpipeStore {
             ).map { StatusReport.Failure(path: $0["path"], error: $0["error"]) }
             return StatusReport(
                 videos: .init(done: counts["done"] ?? 0, failed: counts["failed"] ?? 0, pending: counts["pending"] ?? 0),
-                stages: stages, failures: failures)
+                stages: stages, failures: failures, models: try Self.fetchModelUsage(db))
         }
     }
 

@@ -131,6 +131,14 @@ extension VidpipeStore {
             try insertOCRTexts(texts, db, videoID: videoID, stage: stage)
         case .subtitleCues(let cues):
             try insertSubtitleCues(cues, db, videoID: videoID, stage: stage)
+        case .captions(let captions):
+            try insertCaptions(captions, db, videoID: videoID, stage: stage)
+        case .embeddings(let embeddings):
+            try insertEmbeddings(embeddings, db, videoID: videoID, stage: stage)
+        case .timeline(let records):
+            try insertTimeline(records, db, videoID: videoID, stage: stage)
+        case .reasoning(let items):
+            try insertReasoning(items, db, videoID: videoID, stage: stage)
         case .empty:
             break
         }

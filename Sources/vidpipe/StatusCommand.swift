@@ -9,7 +9,7 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Flag(name: .long, help: "Print JSON: {videos: {done, failed, pending}, stages: [{stage, done, failed}], failures: [{path, error}]}.")
+    @Flag(name: .long, help: "Print JSON: {videos: {done, failed, pending}, stages: [{stage, done, failed}], failures: [{path, error}], models: [{provider, model, calls, prompt_tokens, completion_tokens, total_tokens}]}.")
     var json = false
 
     func run() throws {
@@ -27,6 +27,12 @@ struct StatusCommand: ParsableCommand {
             for s in report.stages {
                 print("  " + s.stage.padding(toLength: width, withPad: " ", startingAt: 0)
                       + "  \(s.done) done, \(s.failed) failed, \(s.skipped) skipped")
+            }
+        }
+        if !report.models.isEmpty {
+            print("model calls (cache hits not counted):")
+            for m in report.models {
+                print("  \(m.provider)/\(m.model): \(m.calls) calls, \(m.prompt_tokens) prompt + \(m.completion_tokens) completion = \(m.total_tokens) tokens")
             }
         }
         if !report.failures.isEmpty {

@@ -133,11 +133,11 @@ struct TextOCRTests {
         }
         let frames = [frame(0, 0), frame(1, 0b111), frame(2, 0b11111), frame(3, 0xFFFF_0000), frame(4, 0xFFFF_0001),
                       frame(2, 0b11111)]
-        let plan = OCRReusePlan(frames: frames, maxDistance: 4)
+        let plan = FrameReusePlan(frames: frames, maxDistance: 4)
         // 0b11111 is 5 bits from 0 but 2 bits from 0b111, which was itself reused: it is read.
         #expect(plan.readTimes == [0, 2, 3])
         #expect(plan.entries.map(\.source) == [0, 0, 2, 3, 3])
-        #expect(OCRReusePlan(frames: frames, maxDistance: -1).readTimes == [0, 1, 2, 3, 4])
+        #expect(FrameReusePlan(frames: frames, maxDistance: -1).readTimes == [0, 1, 2, 3, 4])
         #expect(plan.readTime(nearest: 2.02) == 2 && plan.readTime(nearest: 9) == 3)
     }
 

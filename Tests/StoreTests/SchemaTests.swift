@@ -18,9 +18,12 @@ import TestSupport
         "audio_segments": ["id", "video_id", "stage", "kind", "start_s", "end_s", "loudness_db"],
         "transcript_segments": ["id", "video_id", "stage", "start_s", "end_s", "text", "confidence", "words"],
         "ocr_texts": ["id", "video_id", "stage", "frame_id", "t_s", "text", "confidence", "boxes", "reused_from_s"],
-        "captions": ["id", "video_id", "stage", "frame_id", "start_s", "end_s", "text", "model"],
-        "reasoning_outputs": ["id", "video_id", "stage", "task", "text", "json", "model"],
-        "embeddings": ["id", "video_id", "stage", "ref_kind", "ref_id", "model", "dim", "vector"],
+        "captions": ["id", "video_id", "stage", "frame_id", "start_s", "end_s", "text", "model", "reused_from_s"],
+        "reasoning_outputs": ["id", "video_id", "stage", "task", "text", "json", "model", "idx", "start_s", "end_s"],
+        "embeddings": ["id", "video_id", "stage", "ref_kind", "ref_id", "model", "dim", "vector", "start_s", "end_s", "text"],
+        "timeline_shots": ["id", "video_id", "stage", "idx", "start_s", "end_s", "keyframe_s", "record"],
+        "model_calls": ["id", "request_hash", "provider", "endpoint", "model", "prompt_tokens", "completion_tokens",
+                        "total_tokens", "elapsed_s", "response", "created_at"],
         "search": ["text", "video_id", "stage", "kind", "ref_id", "start_s", "end_s"],
         "subtitle_cues": ["id", "video_id", "stage", "idx", "start_s", "end_s", "text"],
     ]
@@ -45,9 +48,9 @@ import TestSupport
                 #expect(indexes.contains("\(table)_video_stage"), "missing (video_id, stage) index on \(table)")
             }
             let migrations = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-            #expect(migrations == ["v1", "v2"])
+            #expect(migrations == ["v1", "v2", "v3"])
         }
-        #expect(VidpipeStore.schemaVersion == "v2")
+        #expect(VidpipeStore.schemaVersion == "v3")
     }
 
     @Test func walModeAndForeignKeysAreOn() throws {

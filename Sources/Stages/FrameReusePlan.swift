@@ -1,7 +1,7 @@
-/// Which upstream frames OCR reads and which reuse an earlier read: a frame whose perceptual hash is
-/// within `maxDistance` bits of a frame already read (earlier in time, same video) takes that frame's
-/// text instead of being decoded and read again.
-struct OCRReusePlan: Sendable, Equatable {
+/// Which upstream frames a per-frame model (OCR, captioning) works on and which reuse an earlier
+/// result: a frame whose perceptual hash is within `maxDistance` bits of a frame already done (earlier
+/// in time, same video) takes that frame's result instead of being processed again.
+struct FrameReusePlan: Sendable, Equatable {
     struct Entry: Sendable, Equatable {
         /// The upstream frame's time.
         var time: Double

@@ -1,0 +1,107 @@
+import Foundation
+import ModelAPI
+import Store
+
+/// Makes the client for one `providers:` entry (the runner's default makes OpenAI-compatible HTTP clients).
+public typealias ProviderFactory = @Sendable (ProviderConfig, (any ModelResponseCache)?) throws -> any ModelProvider
+
+/// The model servers of one run, by name: one client each, shared by every stage and video that
+/// names it (so its `max_concurrency` holds across all of them), with the store as response cache.
+public final class ModelProviders: Sendable {
+    private let byName: [String: any ModelProvider]
+
+    public static let none = ModelProviders(byName: [:])
+
+    init(byName: [String: any ModelProvider]) {
+        self.byName = byName
+    }
+
+    /// Clients for the providers the graph's stages name (an unused entry costs nothing).
+    public convenience init(graph: PipelineGraph, store: VidpipeStore?, factory: ProviderFactory) throws {
+        let used = Set(graph.stages.compactMap(\.provider))
+        var clients: [String: any ModelProvider] = [:]
+        let cache = store.map { StoreResponseCache(store: $0) }
+        for name in used.sorted() {
+            guard let config = graph.config.providers[name] else { continue }
+            clients[name] = FailFastProvider(try factory(config, cache))
+        }
+        self.init(byName: clients)
+    }
+
+    public func provider(named name: String?) -> (any ModelProvider)? {
+        name.flatMap { byName[$0] }
+    }
+
+    public var isEmpty: Bool { byName.isEmpty }
+}
+
+/// The store as the providers' response cache and call ledger.
+public struct StoreResponseCache: ModelResponseCache {
+    public let store: VidpipeStore
+    public init(store: VidpipeStore) { self.store = store }
+
+    public func cachedResponse(requestHash: String) -> [UInt8]? {
+        try? store.cachedModelResponse(requestHash: requestHash)
+    }
+
+    public func store(response: [UInt8], for call: ModelCallRecord) {
+        // A ledger row that cannot be written costs a repeated request next time, nothing more.
+        try? store.recordModelCall(requestHash: call.requestHash, provider: call.provider, endpoint: call.endpoint,
+                                   model: call.model, promptTokens: call.usage.promptTokens,
+                                   completionTokens: call.usage.completionTokens, totalTokens: call.usage.totalTokens,
+                                   elapsedSeconds: call.elapsedSeconds, response: response)
+    }
+}
+
+/// Once a server has proved unreachable (after its retries), later calls fail at once with the
+/// same error for `quietPeriod` seconds, instead of every frame of every video waiting out its own
+/// retries: a run against a server that is down ends quickly, with every embedded stage done.
+final class FailFastProvider: ModelProvider, @unchecked Sendable {
+    private let inner: any ModelProvider
+    private let quietPeriod: Double
+    private let lock = NSLock()
+    private var down: (error: ModelProviderError, until: Date)?
+
+    init(_ inner: any ModelProvider, quietPeriod: Double = 60) {
+        self.inner = inner
+        self.quietPeriod = quietPeriod
+    }
+
+    var name: String { inner.name }
+    var baseURL: String { inner.baseURL }
+    var defaultModel: String? { inner.defaultModel }
+
+    private func check() throws(ModelProviderError) {
+        let known = lock.withLock { down }
+        if let known, known.until > Date() { throw known.error }
+    }
+
+    private func observe<T>(_ result: Result<T, ModelProviderError>) -> Result<T, ModelProviderError> {
+        if case .failure(let error) = result, error.kind == .unreachable {
+            lock.withLock { down = (error, Date().addingTimeInterval(quietPeriod)) }
+        }
+        return result
+    }
+
+    func chat(_ request: ChatRequest) throws(ModelProviderError) -> ChatResult {
+        try check()
+        return try observe(Result { () throws(ModelProviderError) in try inner.chat(request) }).get()
+    }
+
+    func chatAll(_ requests: [ChatRequest]) -> [Result<ChatResult, ModelProviderError>] {
+        do { try check() } catch { return requests.map { _ in .failure(error) } }
+        let results = inner.chatAll(requests)
+        for r in results { _ = observe(r) }
+        return results
+    }
+
+    func transcribe(_ request: TranscriptionRequest) throws(ModelProviderError) -> TranscriptionResult {
+        try check()
+        return try observe(Result { () throws(ModelProviderError) in try inner.transcribe(request) }).get()
+    }
+
+    func embed(_ request: EmbeddingRequest) throws(ModelProviderError) -> EmbeddingResult {
+        try check()
+        return try observe(Result { () throws(ModelProviderError) in try inner.embed(request) }).get()
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import ModelAPI
+
+/// `embed.text`: vectors for the moments' texts (transcript segments, on-screen text, frame
+/// captions, fused shot records, reasoning items) from the server's `/embeddings`, for
+/// `vidpipe search --semantic` and for picking the records `vidpipe ask` shows the model.
+public struct EmbedText: StageType {
+    public static let name = "embed.text"
+    public static let summary = "Embed transcript, on-screen text, captions, timeline records or reasoning (POST /embeddings) for semantic search"
+    public static let version = 1
+    public static let inputKinds: [DataKind] = [.transcript, .ocrText, .captions, .timeline, .reasoning]
+    public static let outputKind: DataKind = .embeddings
+    public static let media: MediaNeed = .none
+
+    public struct Parameters: StageParameters {
+        public var model = ""
+        public var batchSize = 32
+        public var maxChars = 2000
+
+        enum CodingKeys: String, CodingKey {
+            case model
+            case batchSize = "batch_size"
+            case maxChars = "max_chars"
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Parameters()
+            model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
+            batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+            maxChars = try c.decodeIfPresent(Int.self, forKey: .maxChars) ?? d.maxChars
+        }
+
+        public func validate() throws(ParameterError) {
+            try ModelParameterCheck.common(maxTokens: 1, temperature: 0, model: model)
+            try ParameterCheck.range(batchSize, 1...2048, key: "batch_size")
+            try ParameterCheck.range(maxChars, 16...100_000, key: "max_chars")
+        }
+
+        public static let documentation: [ParameterDoc] = [
+            ParameterDoc("model", "string", default: "\"\"",
+                         "embedding model on the server (e.g. nomic-embed-text); empty: the provider's `model`. "
+                            + "`vidpipe search --semantic` embeds the query with the same model"),
+            ParameterDoc("batch_size", "integer", default: "32", "texts sent per /embeddings request"),
+            ParameterDoc("max_chars", "integer", default: "2000", "longer texts are cut to this many characters before embedding"),
+        ]
+    }
+
+    public static func needsProvider(_ parameters: Parameters) -> Bool { true }
+    public static func model(_ parameters: Parameters) -> String? { parameters.model.isEmpty ? nil : parameters.model }
+
+    /// The texts of the upstream outputs, one per moment.
+    static func moments(_ outputs: [StageOutput]) -> [(kind: String, start: Double, end: Double, text: String)] {
+        var out: [(kind: String, start: Double, end: Double, text: String)] = []
+        for output in outputs {
+            switch output {
+            case .transcript(let segments):
+                out += segments.map { ("transcript", $0.start, $0.end, $0.text) }
+            case .ocrText(let texts):
+                var last: String?
+                for t in texts where !t.text.isEmpty && t.text != last {
+                    out.append(("ocr", t.time, t.time, t.text))
+                    last = t.text
+                }
+            case .captions(let captions):
+                out += captions.filter { $0.reusedFrom == nil }.map { ("caption", $0.time, $0.time, $0.text) }
+            case .timeline(let shots):
+                out += shots.map { ("timeline", $0.start, $0.end, VideoRecordText.render($0)) }
+            case .reasoning(let items):
+                out += items.map { ("reasoning", $0.start ?? 0, $0.end ?? $0.start ?? 0, $0.text) }
+            default:
+                break
+            }
+        }
+        return out.filter { !$0.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+    }
+
+    public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
+        let provider = try context.requireProvider(name)
+        let items = moments(context.upstream.keys.sorted().compactMap { context.upstream[$0] })
+        let model = parameters.model.isEmpty ? nil : parameters.model
+        let batchSize = parameters.batchSize, maxChars = parameters.maxChars
+        return .compute {
+            let batches = stride(from: 0, to: items.count, by: batchSize).map { Array(items[$0..<min(items.count, $0 + batchSize)]) }
+            let results = parallelMap(batches, width: 4) { batch in
+                try provider.embed(EmbeddingRequest(model: model, inputs: batch.map { .text(String($0.text.prefix(maxChars))) }))
+            }
+            var vectors: [Embedding] = []
+            for (batch, result) in zip(batches, results) {
+                let answer = try result.get()
+                guard answer.vectors.count == batch.count else {
+                    throw StageModelError("the server returned \(answer.vectors.count) vectors for \(batch.count) texts")
+                }
+                for (item, vector) in zip(batch, answer.vectors) {
+                    vectors.append(Embedding(refKind: item.kind, start: item.start, end: item.end, text: item.text,
+                                             vector: vector, model: answer.model))
+                }
+            }
+            return .embeddings(vectors)
+        }
+    }
+}
+
+/// `embed.frames`: vectors for frames (JPEG data URIs to `/embeddings`), for servers whose
+/// embedding model takes images (e.g. a CLIP model on vLLM); text queries embedded with the same
+/// model then find pictures.
+public struct EmbedFrames: StageType {
+    public static let name = "embed.frames"
+    public static let summary = "Embed frames (JPEG data URIs to POST /embeddings) where the server's model takes images"
+    public static let version = 1
+    public static let inputKinds: [DataKind] = [.frames]
+    public static let outputKind: DataKind = .embeddings
+    public static let media: MediaNeed = .none
+
+    public struct Parameters: StageParameters {
+        public var model = ""
+        public var batchSize = 8
+
+        enum CodingKeys: String, CodingKey {
+            case model
+            case batchSize = "batch_size"
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            model = try c.decodeIfPresent(String.self, forKey: .model) ?? ""
+            batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 8
+        }
+
+        public func validate() throws(ParameterError) {
+            try ModelParameterCheck.common(maxTokens: 1, temperature: 0, model: model)
+            try ParameterCheck.range(batchSize, 1...256, key: "batch_size")
+        }
+
+        public static let documentation: [ParameterDoc] = [
+            ParameterDoc("model", "string", default: "\"\"", "an image-capable embedding model (e.g. a CLIP model); empty: the provider's `model`"),
+            ParameterDoc("batch_size", "integer", default: "8", "frames sent per /embeddings request"),
+        ]
+    }
+
+    public static func needsProvider(_ parameters: Parameters) -> Bool { true }
+    public static func model(_ parameters: Parameters) -> String? { parameters.model.isEmpty ? nil : parameters.model }
+
+    public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
+        let provider = try context.requireProvider(name)
+        guard case .frames(let frames)? = context.input(.frames) else {
+            throw ParameterError(key: "from", "embed.frames needs the frames of an upstream stage",
+                                 hint: "add from: with a frames.keyframes or frames.sample stage")
+        }
+        let model = parameters.model.isEmpty ? nil : parameters.model
+        let batchSize = parameters.batchSize
+        return .compute {
+            let batches = stride(from: 0, to: frames.count, by: batchSize).map { Array(frames[$0..<min(frames.count, $0 + batchSize)]) }
+            let results = parallelMap(batches, width: 2) { batch in
+                try provider.embed(EmbeddingRequest(model: model, inputs: batch.map { .jpeg($0.jpeg) }))
+            }
+            var vectors: [Embedding] = []
+            for (batch, result) in zip(batches, results) {
+                let answer = try result.get()
+                guard answer.vectors.count == batch.count else {
+                    throw StageModelError("the server returned \(answer.vectors.count) vectors for \(batch.count) frames")
+                }
+                for (frame, vector) in zip(batch, answer.vectors) {
+                    vectors.append(Embedding(refKind: "frame", start: frame.time, end: frame.time, text: "", vector: vector,
+                                             model: answer.model))
+                }
+            }
+            return .embeddings(vectors)
+        }
+    }
+}

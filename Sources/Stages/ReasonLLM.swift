@@ -1,0 +1,373 @@
+import Foundation
+import ModelAPI
+
+/// `reason.llm`: a language model reasons over the fused per-shot timeline. Tasks: a summary,
+/// chapters (also written as a WebVTT chapters file), tags, answers to configured questions with
+/// the times they rest on, or a custom prompt (free text, or JSON checked against a given schema).
+/// A record longer than `context_tokens` is summarised hierarchically first (shots → parts → video).
+public struct ReasonLLM: StageType {
+    public static let name = "reason.llm"
+    public static let summary = "Reason over the fused timeline with a language model: summary, chapters (+ .chapters.vtt), tags, Q&A with cited times, or a custom prompt"
+    public static let version = 1
+    public static let inputKinds: [DataKind] = [.timeline]
+    public static let outputKind: DataKind = .reasoning
+    public static let media: MediaNeed = .none
+
+    public enum Task: String, Sendable, Codable, CaseIterable {
+        case summary, chapters, tags, qa, custom
+    }
+
+    public struct Parameters: StageParameters {
+        public var task: Task = .summary
+        /// Empty: the task's default prompt.
+        public var prompt = ""
+        public var questions: [String] = []
+        /// custom: a JSON schema the answer must match; none: free text.
+        public var schema: JSONValue?
+        public var model = ""
+        public var maxTokens = 1024
+        public var temperature = 0.2
+        public var contextTokens = 6000
+        public var outDir = ""
+        public var chaptersFile = true
+
+        enum CodingKeys: String, CodingKey {
+            case task, prompt, questions, schema, model, temperature
+            case maxTokens = "max_tokens"
+            case contextTokens = "context_tokens"
+            case outDir = "out_dir"
+            case chaptersFile = "chapters_file"
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Parameters()
+            task = try c.decodeChoice(Task.self, forKey: .task, default: d.task)
+            prompt = try c.decodeIfPresent(String.self, forKey: .prompt) ?? d.prompt
+            questions = try c.decodeIfPresent([String].self, forKey: .questions) ?? d.questions
+            schema = try c.decodeIfPresent(JSONValue.self, forKey: .schema)
+            model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
+            maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens) ?? d.maxTokens
+            temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? d.temperature
+            contextTokens = try c.decodeIfPresent(Int.self, forKey: .contextTokens) ?? d.contextTokens
+            outDir = try c.decodeIfPresent(String.self, forKey: .outDir) ?? d.outDir
+            chaptersFile = try c.decodeIfPresent(Bool.self, forKey: .chaptersFile) ?? d.chaptersFile
+        }
+
+        public func validate() throws(ParameterError) {
+            try ModelParameterCheck.common(maxTokens: maxTokens, temperature: temperature, model: model)
+            try ParameterCheck.range(contextTokens, 500...1_000_000, key: "context_tokens")
+            switch task {
+            case .qa:
+                guard !questions.isEmpty, questions.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+                    throw ParameterError(key: "questions", "task qa needs at least one question, none empty",
+                                         hint: "e.g. questions: [\"Who speaks first?\", \"Is there a map on screen?\"]")
+                }
+            case .custom:
+                guard !prompt.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw ParameterError(key: "prompt", "task custom needs a prompt", hint: "write what to ask about the video")
+                }
+            default:
+                if !questions.isEmpty {
+                    throw ParameterError(key: "questions", "only task qa takes questions", hint: "set task: qa or remove questions")
+                }
+            }
+            if schema != nil && task != .custom {
+                throw ParameterError(key: "schema", "only task custom takes a schema (the other tasks have their own)",
+                                     hint: "set task: custom or remove schema")
+            }
+            if let schema, schema.objectValue == nil {
+                throw ParameterError(key: "schema", "must be a JSON schema mapping", hint: "e.g. { type: object, properties: {...}, required: [...] }")
+            }
+            let unknown = PromptTemplate.unknownPlaceholders(prompt, known: ReasonLLM.placeholders)
+            if let first = unknown.first {
+                throw ParameterError(key: "prompt", "unknown placeholder {{\(first)}}",
+                                     hint: "placeholders: " + ReasonLLM.placeholders.map { "{{\($0)}}" }.joined(separator: ", "))
+            }
+        }
+
+        public static let documentation: [ParameterDoc] = [
+            ParameterDoc("task", "summary | chapters | tags | qa | custom", default: "summary",
+                         "what to produce; chapters also writes VIDEO.chapters.vtt; qa answers `questions` with the times they rest on"),
+            ParameterDoc("prompt", "string (template)", default: "the task's",
+                         "the instruction after the video record; placeholders {{title}} (file name), {{duration}} (seconds), "
+                            + "{{question}} (qa). The record is always given as delimited data, never as instructions"),
+            ParameterDoc("questions", "list of strings", default: "[]", "qa: the questions, one answer each"),
+            ParameterDoc("schema", "JSON schema (mapping)", default: "none",
+                         "custom: the answer must be JSON matching it (checked; one repair request, then the stage fails with the raw answer)"),
+            ParameterDoc("model", "string", default: "\"\"", "model name on the server (e.g. llama3.2); empty: the provider's `model`"),
+            ParameterDoc("max_tokens", "integer", default: "1024", "longest answer, in tokens"),
+            ParameterDoc("temperature", "number 0–2", default: "0.2", "sampling temperature; low keeps answers factual and repeatable"),
+            ParameterDoc("context_tokens", "integer", default: "6000",
+                         "budget for the record in one prompt (about 4 characters a token); a longer record is summarised in parts first"),
+            ParameterDoc("out_dir", "path", default: "\"\"",
+                         "chapters: where VIDEO.chapters.vtt goes; empty: next to the video, relative: from the video's directory"),
+            ParameterDoc("chapters_file", "true | false", default: "true", "chapters: write the WebVTT chapters file"),
+        ]
+    }
+
+    static let placeholders = ["title", "duration", "question"]
+
+    public static func needsProvider(_ parameters: Parameters) -> Bool { true }
+    public static func model(_ parameters: Parameters) -> String? { parameters.model.isEmpty ? nil : parameters.model }
+
+    static func defaultPrompt(_ task: Task) -> String {
+        switch task {
+        case .summary:
+            return "Summarise the video \"{{title}}\" ({{duration}} s) in 3 to 6 sentences: what it shows, what is said, "
+                + "and how it develops. Mention the times (in seconds) of key moments."
+        case .chapters:
+            return "Split the video \"{{title}}\" ({{duration}} s) into chapters where its subject changes (at most one "
+                + "chapter per 30 seconds of video, at least one). For each give start_s (the start, in seconds, of the shot "
+                + "where it begins; the first chapter starts at 0), a title of at most 8 words and a one-sentence summary."
+        case .tags:
+            return "Give 5 to 15 short lowercase tags for the video \"{{title}}\": topics, places, objects, activities, "
+                + "kinds of people. No duplicates, no sentences."
+        case .qa:
+            return "Answer this question about the video using only the record: {{question}}\n"
+                + "Cite the time ranges (start_s and end_s, in seconds, from the record) your answer rests on. "
+                + "If the record does not answer it, say so and cite nothing."
+        case .custom:
+            return ""
+        }
+    }
+
+    static let chaptersSchema = JSONValue.object([
+        "type": .string("object"), "required": .array([.string("chapters")]),
+        "properties": .object(["chapters": .object([
+            "type": .string("array"), "minItems": .number(1),
+            "items": .object([
+                "type": .string("object"), "required": .array([.string("start_s"), .string("title")]),
+                "properties": .object([
+                    "start_s": .object(["type": .string("number")]), "title": .object(["type": .string("string")]),
+                    "summary": .object(["type": .string("string")]),
+                ]),
+            ]),
+        ])]),
+    ])
+
+    static let tagsSchema = JSONValue.object([
+        "type": .string("object"), "required": .array([.string("tags")]),
+        "properties": .object(["tags": .object(["type": .string("array"), "items": .object(["type": .string("string")])])]),
+    ])
+
+    static let answerSchema = JSONValue.object([
+        "type": .string("object"), "required": .array([.string("answer"), .string("citations")]),
+        "properties": .object([
+            "answer": .object(["type": .string("string")]),
+            "citations": .object([
+                "type": .string("array"),
+                "items": .object([
+                    "type": .string("object"), "required": .array([.string("start_s"), .string("end_s")]),
+                    "properties": .object(["start_s": .object(["type": .string("number")]),
+                                           "end_s": .object(["type": .string("number")])]),
+                ]),
+            ]),
+        ]),
+    ])
+
+    public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
+        let provider = try context.requireProvider(name)
+        guard case .timeline(let shots)? = context.input(.timeline) else {
+            throw ParameterError(key: "from", "reason.llm needs the records of an upstream timeline.fuse stage",
+                                 hint: "add `from: timeline` with a timeline.fuse stage")
+        }
+        let title = URL(fileURLWithPath: context.videoPath).deletingPathExtension().lastPathComponent
+        let duration = max(context.info.duration, shots.map(\.end).max() ?? 0)
+        let chaptersDirectory = CaptionsExport.outputDirectory(outDir: parameters.outDir, videoPath: context.videoPath)
+        let stageName = context.stageName.isEmpty ? name : context.stageName
+        return .compute {
+            let reasoner = Reasoner(provider: provider, parameters: parameters, title: title, duration: duration, stage: stageName)
+            let items = try reasoner.run(shots)
+            if parameters.task == .chapters && parameters.chaptersFile {
+                try ChaptersFile.write(items, directory: chaptersDirectory, videoPath: context.videoPath)
+            }
+            return .reasoning(items)
+        }
+    }
+}
+
+/// One video's reasoning: condenses the record to the budget, then asks the task.
+struct Reasoner: Sendable {
+    let provider: any ModelProvider
+    let parameters: ReasonLLM.Parameters
+    let title: String
+    let duration: Double
+    let stage: String
+
+    var model: String? { parameters.model.isEmpty ? nil : parameters.model }
+
+    func run(_ shots: [FusedShot]) throws -> [ReasoningItem] {
+        let record = try condensed(shots.map { (start: $0.start, end: $0.end, text: VideoRecordText.render($0)) })
+        let values = ["title": title, "duration": String(format: "%.1f", duration)]
+        let task = parameters.task
+        let template = parameters.prompt.isEmpty ? ReasonLLM.defaultPrompt(task) : parameters.prompt
+        switch task {
+        case .summary:
+            let result = try provider.chat(request(record, PromptTemplate.render(template, values)))
+            return [ReasoningItem(task: task.rawValue, index: 0, start: 0, end: duration,
+                                  text: result.text.trimmingCharacters(in: .whitespacesAndNewlines), json: nil, model: result.model)]
+        case .custom:
+            let prompt = PromptTemplate.render(template, values)
+            if let schema = parameters.schema {
+                let (value, result) = try ModelAnswer.structured(provider, request(record, prompt), schema: schema,
+                                                                 schemaName: "custom", stage: stage)
+                return [ReasoningItem(task: task.rawValue, index: 0, start: nil, end: nil, text: readableText(value),
+                                      json: value.jsonText, model: result.model)]
+            }
+            let result = try provider.chat(request(record, prompt))
+            return [ReasoningItem(task: task.rawValue, index: 0, start: nil, end: nil,
+                                  text: result.text.trimmingCharacters(in: .whitespacesAndNewlines), json: nil, model: result.model)]
+        case .tags:
+            let (value, result) = try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, values)),
+                                                             schema: ReasonLLM.tagsSchema, schemaName: "tags", stage: stage)
+            var seen = Set<String>()
+            let tags = (value["tags"]?.arrayValue ?? []).compactMap(\.stringValue)
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+                .filter { !$0.isEmpty && seen.insert($0).inserted }
+            return [ReasoningItem(task: task.rawValue, index: 0, start: 0, end: duration, text: tags.joined(separator: ", "),
+                                  json: JSONValue.array(tags.map(JSONValue.string)).jsonText, model: result.model)]
+        case .chapters:
+            let (value, result) = try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, values)),
+                                                             schema: ReasonLLM.chaptersSchema, schemaName: "chapters", stage: stage)
+            return chapters(from: value, model: result.model)
+        case .qa:
+            let questions = parameters.questions
+            let outcomes = parallelMap(questions, width: 4) { question in
+                var v = values
+                v["question"] = question
+                return try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, v)),
+                                                  schema: ReasonLLM.answerSchema, schemaName: "answer", stage: stage)
+            }
+            return try zip(questions, outcomes).enumerated().map { i, pair in
+                let (value, result) = try pair.1.get()
+                let citations = (value["citations"]?.arrayValue ?? []).compactMap { c -> (Double, Double)? in
+                    guard let s = c["start_s"]?.numberValue, let e = c["end_s"]?.numberValue else { return nil }
+                    return (max(0, min(s, e)), min(duration, max(s, e)))
+                }
+                let answer = value["answer"]?.stringValue ?? ""
+                let json = JSONValue.object([
+                    "question": .string(pair.0), "answer": .string(answer),
+                    "citations": .array(citations.map { .object(["start_s": .number($0.0), "end_s": .number($0.1)]) }),
+                ])
+                return ReasoningItem(task: "qa", index: i, start: citations.first?.0, end: citations.first?.1,
+                                     text: answer, json: json.jsonText, model: result.model)
+            }
+        }
+    }
+
+    func request(_ record: String, _ prompt: String) -> ChatRequest {
+        ChatRequest(model: model, messages: [.system(VideoRecordText.systemMessage),
+                                             .user(VideoRecordText.wrap(record) + "\n\n" + prompt)],
+                    maxTokens: parameters.maxTokens, temperature: parameters.temperature)
+    }
+
+    /// The record as one text within the budget: as is when it fits, else parts summarised (in
+    /// parallel, bounded by the provider), and again, until it fits.
+    func condensed(_ pieces: [(start: Double, end: Double, text: String)]) throws -> String {
+        var pieces = pieces
+        var level = 0
+        while true {
+            let whole = pieces.map(\.text).joined(separator: "\n\n")
+            if VideoRecordText.estimatedTokens(whole) <= parameters.contextTokens || pieces.count <= 1 {
+                return whole
+            }
+            level += 1
+            guard level <= 6 else { return whole }
+            let groups = group(pieces, budget: parameters.contextTokens)
+            let outcomes = parallelMap(groups, width: 4) { part in
+                let start = part.first!.start, end = part.last!.end
+                let prompt = "Summarise this part of the video (\(VideoRecordText.seconds(start))–\(VideoRecordText.seconds(end)) s) "
+                    + "in at most 120 words: what is seen, shown as text and said. Keep the times (in seconds) of key moments."
+                var r = request(part.map(\.text).joined(separator: "\n\n"), prompt)
+                r.maxTokens = min(parameters.maxTokens, 400)
+                let answer = try provider.chat(r)
+                return (start, end, "[part \(VideoRecordText.seconds(start))–\(VideoRecordText.seconds(end)) s, summarised]\n"
+                    + VideoRecordText.defuse(answer.text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            }
+            let next = try outcomes.map { try $0.get() }.map { (start: $0.0, end: $0.1, text: $0.2) }
+            if next.count >= pieces.count { return next.map(\.text).joined(separator: "\n\n") }
+            pieces = next
+        }
+    }
+
+    /// Consecutive pieces packed into groups of at most `budget` tokens (a piece over budget alone is cut).
+    func group(_ pieces: [(start: Double, end: Double, text: String)], budget: Int)
+        -> [[(start: Double, end: Double, text: String)]] {
+        var groups: [[(start: Double, end: Double, text: String)]] = []
+        var current: [(start: Double, end: Double, text: String)] = []
+        var tokens = 0
+        for var piece in pieces {
+            var t = VideoRecordText.estimatedTokens(piece.text)
+            if t > budget {
+                piece.text = String(piece.text.prefix(budget * 4)) + " …"
+                t = budget
+            }
+            if tokens + t > budget && !current.isEmpty {
+                groups.append(current)
+                current = []
+                tokens = 0
+            }
+            current.append(piece)
+            tokens += t
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
+    }
+
+    func chapters(from value: JSONValue, model: String) -> [ReasoningItem] {
+        var starts: [(Double, String, String)] = []
+        for c in value["chapters"]?.arrayValue ?? [] {
+            guard let s = c["start_s"]?.numberValue, let title = c["title"]?.stringValue else { continue }
+            let clamped = max(0, min(s, duration))
+            if starts.contains(where: { abs($0.0 - clamped) < 0.001 }) { continue }
+            starts.append((clamped, title.trimmingCharacters(in: .whitespacesAndNewlines),
+                           (c["summary"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        starts.sort { $0.0 < $1.0 }
+        if let first = starts.first, first.0 > 0 { starts[0].0 = 0 }  // chapters cover the video from its start
+        return starts.enumerated().map { i, c in
+            let end = i + 1 < starts.count ? starts[i + 1].0 : duration
+            let json = JSONValue.object(["start_s": .number(c.0), "end_s": .number(end), "title": .string(c.1),
+                                         "summary": .string(c.2)])
+            return ReasoningItem(task: "chapters", index: i, start: c.0, end: end,
+                                 text: c.2.isEmpty ? c.1 : "\(c.1): \(c.2)", json: json.jsonText, model: model)
+        }
+    }
+
+    /// A custom JSON answer as searchable text: its strings, in order.
+    func readableText(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return s
+        case .array(let a): return a.map(readableText).filter { !$0.isEmpty }.joined(separator: "; ")
+        case .object(let o): return o.keys.sorted().map { readableText(o[$0]!) }.filter { !$0.isEmpty }.joined(separator: "; ")
+        case .number(let n): return String(n)
+        case .bool(let b): return String(b)
+        case .null: return ""
+        }
+    }
+}
+
+/// The WebVTT chapters sidecar: VIDEO.chapters.vtt, one cue per chapter (its title), written like
+/// caption files (atomically; a file vidpipe did not write is never replaced).
+enum ChaptersFile {
+    static func write(_ items: [ReasoningItem], directory: URL, videoPath: String) throws {
+        let base = URL(fileURLWithPath: videoPath).deletingPathExtension().lastPathComponent
+        let cues = items.enumerated().map { i, item in
+            SubtitleCue(index: i + 1, start: item.start ?? 0, end: max(item.end ?? 0, (item.start ?? 0) + 0.001),
+                        lines: [title(of: item)])
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CaptionExportError(path: directory.path, message: "cannot create the output directory: \(error.localizedDescription)")
+        }
+        try CaptionFileWriter(directory: directory, baseName: base + ".chapters").write(cues, format: .vtt)
+    }
+
+    static func title(of item: ReasoningItem) -> String {
+        item.json.flatMap(JSONValue.parse)?["title"]?.stringValue ?? item.text
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import GRDB
+
+/// Model outputs (frame captions, embeddings, the fused timeline, reasoning) and the model-call
+/// ledger that is also the response cache.
+extension VidpipeStore {
+    static func insertCaptions(_ captions: [CaptionRow], _ db: Database, videoID: Int64, stage: String) throws {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO captions (video_id, stage, frame_id, start_s, end_s, text, model, reused_from_s)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for caption in captions {
+            var frameID = caption.frameID
+            if frameID == nil, let frameStage = caption.frameStage {
+                frameID = try frameIDAt(db, videoID: videoID, stage: frameStage, time: caption.startS)
+            }
+            try statement.execute(arguments: [videoID, stage, frameID, caption.startS, caption.endS, caption.text,
+                                              caption.model, caption.reusedFromS])
+            if !caption.text.isEmpty {
+                try index(db, text: caption.text, videoID: videoID, stage: stage, kind: "caption",
+                          refID: db.lastInsertedRowID, start: caption.startS, end: caption.endS)
+            }
+        }
+    }
+
+    /// The id of the frame a frames stage stored at `time` (to the half millisecond), if any.
+    static func frameIDAt(_ db: Database, videoID: Int64, stage: String, time: Double) throws -> Int64? {
+        try Int64.fetchOne(db, sql: """
+            SELECT id FROM frames WHERE video_id = ? AND stage = ? AND abs(t_s - ?) < 0.0005 ORDER BY id LIMIT 1
+            """, arguments: [videoID, stage, time])
+    }
+
+    static func insertEmbeddings(_ rows: [EmbeddingRow], _ db: Database, videoID: Int64, stage: String) throws {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO embeddings (video_id, stage, ref_kind, ref_id, model, dim, vector, start_s, end_s, text)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for row in rows where !row.vector.isEmpty {
+            try statement.execute(arguments: [videoID, stage, row.refKind, row.refID, row.model, row.vector.count,
+                                              VectorBlob.encode(row.vector), row.startS, row.endS, row.text])
+        }
+    }
+
+    static func insertTimeline(_ rows: [TimelineRow], _ db: Database, videoID: Int64, stage: String) throws {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO timeline_shots (video_id, stage, idx, start_s, end_s, keyframe_s, record) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for row in rows {
+            try statement.execute(arguments: [videoID, stage, row.idx, row.startS, row.endS, row.keyframeS, row.recordJSON])
+        }
+    }
+
+    static func insertReasoning(_ rows: [ReasoningRow], _ db: Database, videoID: Int64, stage: String) throws {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO reasoning_outputs (video_id, stage, task, idx, start_s, end_s, text, json, model)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for row in rows {
+            try statement.execute(arguments: [videoID, stage, row.task, row.idx, row.startS, row.endS, row.text, row.json, row.model])
+            if !row.text.isEmpty {
+                try index(db, text: row.text, videoID: videoID, stage: stage, kind: "reasoning",
+                          refID: db.lastInsertedRowID, start: row.startS ?? 0, end: row.endS ?? row.startS ?? 0)
+            }
+        }
+    }
+
+    // MARK: Loading
+
+    public func captions(videoID: Int64, stage: String) throws -> [CaptionRow] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, frame_id, start_s, end_s, text, model, reused_from_s FROM captions
+                WHERE video_id = ? AND stage = ? ORDER BY start_s, id
+                """, arguments: [videoID, stage]).map {
+                CaptionRow(id: $0["id"], frameStage: nil, frameID: $0["frame_id"], startS: $0["start_s"], endS: $0["end_s"],
+                           text: $0["text"], model: $0["model"], reusedFromS: $0["reused_from_s"])
+            }
+        }
+    }
+
+    public func embeddings(videoID: Int64, stage: String) throws -> [EmbeddingRow] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, ref_kind, ref_id, start_s, end_s, text, model, vector FROM embeddings
+                WHERE video_id = ? AND stage = ? ORDER BY start_s, id
+                """, arguments: [videoID, stage]).map(Self.embeddingRow)
+        }
+    }
+
+    public func timeline(videoID: Int64, stage: String) throws -> [TimelineRow] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT idx, start_s, end_s, keyframe_s, record FROM timeline_shots WHERE video_id = ? AND stage = ? ORDER BY idx
+                """, arguments: [videoID, stage]).map {
+                TimelineRow(idx: $0["idx"], startS: $0["start_s"], endS: $0["end_s"], keyframeS: $0["keyframe_s"],
+                            recordJSON: $0["record"])
+            }
+        }
+    }
+
+    /// The most recently finished timeline stage of a video, if any (for `vidpipe ask`).
+    public func latestTimelineStage(videoID: Int64) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT r.stage FROM stage_results r
+                WHERE r.video_id = ? AND r.status = 'done'
+                  AND EXISTS (SELECT 1 FROM timeline_shots t WHERE t.video_id = r.video_id AND t.stage = r.stage)
+                ORDER BY r.finished_at DESC, r.stage LIMIT 1
+                """, arguments: [videoID])
+        }
+    }
+
+    public func reasoning(videoID: Int64, stage: String) throws -> [ReasoningRow] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT task, idx, start_s, end_s, text, json, model FROM reasoning_outputs
+                WHERE video_id = ? AND stage = ? ORDER BY idx, id
+                """, arguments: [videoID, stage]).map {
+                ReasoningRow(task: $0["task"], idx: $0["idx"], startS: $0["start_s"], endS: $0["end_s"], text: $0["text"] ?? "",
+                             json: $0["json"], model: $0["model"])
+            }
+        }
+    }
+
+    /// The JPEG of the frame nearest `time` among all frames stored for a video (any stage), if one
+    /// lies within `tolerance` seconds.
+    public func frameJPEG(videoID: Int64, near time: Double, tolerance: Double = 0.5) throws -> [UInt8]? {
+        try pool.read { db in
+            let data = try Data.fetchOne(db, sql: """
+                SELECT jpeg FROM frames WHERE video_id = ? AND abs(t_s - ?) <= ? ORDER BY abs(t_s - ?), id LIMIT 1
+                """, arguments: [videoID, time, tolerance, time])
+            return data.map { [UInt8]($0) }
+        }
+    }
+
+    // MARK: Vector search
+
+    /// The embedding models present in the store (optionally for one video), most rows first.
+    public func embeddingModels(videoID: Int64? = nil) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT model FROM embeddings WHERE model IS NOT NULL \(videoID == nil ? "" : "AND video_id = ?")
+                GROUP BY model ORDER BY count(*) DESC, model
+                """, arguments: videoID.map { [$0] } ?? [])
+        }
+    }
+
+    /// Moments ranked by cosine similarity between `vector` and the stored embeddings of `model`,
+    /// best first. Scans with a cursor, keeping only the best `limit` (memory stays flat).
+    public func semanticSearch(vector query: [Float], model: String, videoID: Int64? = nil, limit: Int = 20) throws -> [SearchHit] {
+        let queryNorm = VectorBlob.norm(query)
+        guard queryNorm > 0 else { return [] }
+        var sql = """
+            SELECT e.video_id, v.path, e.ref_kind, e.stage, e.start_s, e.end_s, e.text, e.dim, e.vector
+            FROM embeddings e JOIN videos v ON v.id = e.video_id WHERE e.model = ? AND e.dim = ?
+            """
+        var arguments: [any DatabaseValueConvertible] = [model, query.count]
+        if let videoID {
+            sql += " AND e.video_id = ?"
+            arguments.append(videoID)
+        }
+        return try pool.read { db in
+            var best: [SearchHit] = []
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                let blob: Data = row["vector"]
+                let score = VectorBlob.cosine(query, queryNorm, blob)
+                guard best.count < limit || score > (best.last?.score ?? -2) else { continue }
+                let text: String = row["text"] ?? ""
+                let hit = SearchHit(video_id: row["video_id"], path: row["path"], kind: row["ref_kind"], stage: row["stage"],
+                                    start_s: row["start_s"] ?? 0, end_s: row["end_s"] ?? 0, text: text, snippet: text,
+                                    score: score)
+                let at = best.firstIndex { $0.score < score } ?? best.count
+                best.insert(hit, at: at)
+                if best.count > limit { best.removeLast() }
+            }
+            return best
+        }
+    }
+
+    private static func embeddingRow(_ row: Row) -> EmbeddingRow {
+        let blob: Data = row["vector"]
+        return EmbeddingRow(id: row["id"], refKind: row["ref_kind"], refID: row["ref_id"], startS: row["start_s"] ?? 0,
+                            endS: row["end_s"] ?? 0, text: row["text"] ?? "", model: row["model"], vector: VectorBlob.decode(blob))
+    }
+
+    // MARK: The model-call ledger / response cache
+
+    /// The response body stored for a request hash, if any.
+    public func cachedModelResponse(requestHash: String) throws -> [UInt8]? {
+        try pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT response FROM model_calls WHERE request_hash = ?", arguments: [requestHash])
+                .map { [UInt8]($0) }
+        }
+    }
+
+    /// Records one model call that went over the wire with its response (kept once per request hash).
+    public func recordModelCall(requestHash: String, provider: String, endpoint: String, model: String, promptTokens: Int,
+                                completionTokens: Int, totalTokens: Int, elapsedSeconds: Double, response: [UInt8]) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO model_calls (request_hash, provider, endpoint, model, prompt_tokens, completion_tokens, total_tokens,
+                                         elapsed_s, response, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \(SchemaMigrations.nowSQL))
+                ON CONFLICT (request_hash) DO UPDATE SET response = excluded.response
+                """, arguments: [requestHash, provider, endpoint, model, promptTokens, completionTokens, totalTokens,
+                                 elapsedSeconds, Data(response)])
+        }
+    }
+
+    /// Calls and tokens per provider and model, largest first.
+    public func modelUsage() throws -> [ModelUsage] {
+        try pool.read { db in try Self.fetchModelUsage(db) }
+    }
+
+    static func fetchModelUsage(_ db: Database) throws -> [ModelUsage] {
+            try Row.fetchAll(db, sql: """
+                SELECT provider, model, count(*) AS calls, sum(prompt_tokens) AS p, sum(completion_tokens) AS c,
+                       sum(total_tokens) AS t
+                FROM model_calls GROUP BY provider, model ORDER BY t DESC, provider, model
+                """).map {
+                ModelUsage(provider: $0["provider"], model: $0["model"], calls: $0["calls"], prompt_tokens: $0["p"],
+                           completion_tokens: $0["c"], total_tokens: $0["t"])
+            }
+    }
+}
+
+/// Vectors as BLOBs of little-endian float32 (DESIGN.md), and cosine similarity over them.
+public enum VectorBlob {
+    public static func encode(_ vector: [Float]) -> Data {
+        var data = Data(capacity: vector.count * 4)
+        for v in vector {
+            withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    public static func decode(_ data: Data) -> [Float] {
+        let count = data.count / 4
+        return data.withUnsafeBytes { raw in
+            (0..<count).map { i in Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))) }
+        }
+    }
+
+    public static func norm(_ v: [Float]) -> Float {
+        var sum: Float = 0
+        for x in v { sum += x * x }
+        return sum.squareRoot()
+    }
+
+    /// Cosine similarity between `query` (with its norm) and a stored vector of the same length; -1 on mismatch.
+    static func cosine(_ query: [Float], _ queryNorm: Float, _ blob: Data) -> Double {
+        guard blob.count == query.count * 4 else { return -1 }
+        var dot: Float = 0, norm: Float = 0
+        blob.withUnsafeBytes { raw in
+            for i in 0..<query.count {
+                let x = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                dot += x * query[i]
+                norm += x * x
+            }
+        }
+        guard norm > 0 else { return -1 }
+        return Double(dot / (norm.squareRoot() * queryNorm))
+    }
+}
