@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +37,20 @@ let package = Package(
         .target(name: "SherpaOnnx", dependencies: ["CSherpaOnnx"], path: "Sources/Providers/SherpaOnnx"),
         // What model stages speak (requests, results, the provider protocol), free of any HTTP library.
         .target(name: "ModelAPI"),
+        // ModelProvider over the OpenAI-compatible HTTP API (Ollama, vLLM, llama.cpp server, LM Studio, OpenAI).
+        .target(
+            name: "OpenAIProvider",
+            dependencies: [
+                "ModelAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Providers/OpenAIProvider"
+        ),
         .target(name: "Stages", dependencies: ["MediaIO", "TesseractOCR", "PocketSphinxASR", "SherpaOnnx", "ModelAPI"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(

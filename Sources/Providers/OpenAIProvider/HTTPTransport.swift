@@ -1,0 +1,229 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ModelAPI
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Sends `WireRequest`s to one provider: holds its HTTP client and event loop group, its API key, its
+/// in-flight limit, and the retry loop. Everything the provider says about a failed exchange is worded here.
+final class HTTPTransport: Sendable {
+    let providerName: String
+    let root: String
+    private let apiKey: String?
+    private let timeout: Double
+    private let policy: RetryPolicy
+    private let logger: Logger
+    let limiter: RequestLimiter
+    private let group: MultiThreadedEventLoopGroup
+    private let client: HTTPClient
+    private let state = ShutdownState()
+
+    init(settings: OpenAIProviderSettings, apiKey: String?, logger: Logger) {
+        providerName = settings.name
+        root = settings.root
+        self.apiKey = apiKey
+        timeout = settings.timeout
+        policy = RetryPolicy(retries: settings.retries, backoffBase: settings.backoffBase, maxBackoff: settings.maxBackoff,
+                             maxRetryAfter: settings.maxRetryAfter)
+        self.logger = logger
+        limiter = RequestLimiter(limit: max(1, settings.maxConcurrency))
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var configuration = HTTPClient.Configuration()
+        // Our own loop retries failed connects with backoff and says why; the pool's retry would hide the
+        // cause until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, settings.maxConcurrency)
+        configuration.timeout.connect = .milliseconds(Int64(min(settings.timeout, 10) * 1000))
+        configuration.httpVersion = .http1Only
+        client = HTTPClient(eventLoopGroup: group, configuration: configuration, backgroundActivityLogger: logger)
+    }
+
+    /// Closes connections and stops the event loop. Blocks; safe to call twice. Not from an event loop.
+    func shutdown() {
+        guard state.markShutDown() else { return }
+        let client = self.client, group = self.group
+        let done = DispatchSemaphore(value: 0)
+        client.shutdown { _ in
+            group.shutdownGracefully { _ in done.signal() }
+        }
+        done.wait()
+    }
+
+    /// Shutdown without waiting, for `deinit`: the callbacks keep client and group alive until done.
+    func shutdownInBackground() {
+        guard state.markShutDown() else { return }
+        let client = self.client, group = self.group
+        client.shutdown { _ in
+            _ = client
+            group.shutdownGracefully { _ in }
+        }
+    }
+
+    /// Replaces the key (if any) in text that may leave the provider.
+    func redact(_ text: String) -> String {
+        guard let apiKey, !apiKey.isEmpty else { return text }
+        return text.replacingOccurrences(of: apiKey, with: "[api key]")
+    }
+
+    func error(_ kind: ModelProviderError.Kind, status: Int? = nil, _ message: String) -> ModelProviderError {
+        ModelProviderError(kind: kind, provider: providerName, status: status, message: redact(message))
+    }
+
+    /// The error for a final non-2xx answer.
+    func httpError(_ response: WireResponse, _ request: WireRequest) -> ModelProviderError {
+        var message = "provider '\(providerName)' answered \(response.statusText) for \(request.label)"
+        let said = serverMessage(response.body)
+        if !said.isEmpty { message += ": \(said)" }
+        if response.attempts > 1 { message += " (after \(response.attempts) attempts)" }
+        return error(.http, status: response.status, message)
+    }
+
+    /// Sends with retries, holding one in-flight slot for the whole exchange (backoff included, so a
+    /// struggling server is not hit by the next queued request meanwhile). Returns a 2xx or a non-retryable
+    /// 4xx; throws `.unreachable`, `.timeout`, or `.http` once the retries are spent.
+    func send(_ request: WireRequest) async throws(ModelProviderError) -> WireResponse {
+        if state.isShutDown {
+            throw error(.configuration, "provider '\(providerName)' was shut down; no more calls can be made")
+        }
+        return try await limiter.withSlot { () async throws(ModelProviderError) -> WireResponse in
+            try await sendHoldingSlot(request)
+        }
+    }
+
+    private func sendHoldingSlot(_ request: WireRequest) async throws(ModelProviderError) -> WireResponse {
+        let start = ContinuousClock.now
+        var retryIndex = 0
+        while true {
+            let attempt = retryIndex + 1
+            let attemptStart = ContinuousClock.now
+            let outcome = await exchangeOnce(request)
+            let elapsed = (ContinuousClock.now - start).seconds
+            var status: Int?
+            var retryAfter: String?
+            let failure: ModelProviderError
+            switch outcome {
+            case .answered(let code, let headers, let body):
+                logger.debug("model call answered", metadata: metadata(request, attempt: attempt, status: code,
+                                                                      elapsed: (ContinuousClock.now - attemptStart).seconds))
+                let response = WireResponse(status: code, body: body, attempts: attempt, elapsed: elapsed)
+                guard RetryPolicy.isRetryable(status: code) else { return response }
+                status = code
+                retryAfter = headers.first(name: "retry-after")
+                failure = httpError(response, request)
+            case .timedOut:
+                logger.debug("model call timed out", metadata: metadata(request, attempt: attempt, status: nil,
+                                                                       elapsed: (ContinuousClock.now - attemptStart).seconds))
+                let attempts = attempt == 1 ? "1 attempt" : "\(attempt) attempts"
+                failure = error(.timeout, "provider '\(providerName)' timed out after \(secondsText(timeout)) s "
+                                + "(\(request.label), \(attempts))")
+            case .unreachable(let reason):
+                logger.debug("model call could not connect", metadata: metadata(request, attempt: attempt, status: nil,
+                                                                                elapsed: (ContinuousClock.now - attemptStart).seconds,
+                                                                                reason: reason))
+                failure = error(.unreachable, "cannot reach provider '\(providerName)' at \(root): \(reason)")
+            }
+            guard retryIndex < policy.retries else { throw failure }
+            let wait = policy.delay(retryIndex: retryIndex, status: status, retryAfter: retryAfter)
+            logger.debug("model call retrying", metadata: [
+                "provider": "\(providerName)", "endpoint": "\(request.label)", "attempt": "\(attempt)",
+                "wait_s": "\(String(format: "%.3f", wait))",
+            ])
+            if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+            retryIndex += 1
+        }
+    }
+
+    private enum Outcome: Sendable {
+        case answered(Int, HTTPHeaders, [UInt8])
+        case timedOut
+        case unreachable(String)
+    }
+
+    private func exchangeOnce(_ request: WireRequest) async -> Outcome {
+        var http = HTTPClientRequest(url: root + request.path)
+        http.method = .POST
+        http.headers.add(name: "Content-Type", value: request.contentType)
+        http.headers.add(name: "Accept", value: "application/json")
+        http.headers.add(name: "User-Agent", value: "vidpipe")
+        if let apiKey, !apiKey.isEmpty { http.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        http.body = .bytes(request.body)
+        let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
+        do {
+            let response = try await client.execute(http, deadline: deadline)
+            let body = try await response.body.collect(upTo: 256 * 1024 * 1024)
+            return .answered(Int(response.status.code), response.headers, Array(buffer: body))
+        } catch {
+            return classify(error, deadline: deadline)
+        }
+    }
+
+    /// NIO's and the HTTP client's errors in plain words.
+    private func classify(_ error: any Error, deadline: NIODeadline) -> Outcome {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout: return .timedOut
+            case .connectTimeout: return .unreachable("timed out")
+            case .remoteConnectionClosed: return .unreachable("the server closed the connection")
+            case .getConnectionFromPoolTimeout: return .timedOut
+            case .cancelled where NIODeadline.now() >= deadline: return .timedOut
+            default: return .unreachable(String(describing: error))
+            }
+        }
+        if let error = error as? NIOConnectionError {
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return .unreachable("host not found") }
+            if let first = error.connectionErrors.first { return classify(first.error, deadline: deadline) }
+            return .unreachable("host not found")
+        }
+        if error is SocketAddressError.UnknownHost || error is SocketAddressError { return .unreachable("host not found") }
+        if let error = error as? ChannelError, case .connectTimeout = error { return .unreachable("timed out") }
+        if let error = error as? IOError { return .unreachable(errnoWords(error.errnoCode)) }
+        if NIODeadline.now() >= deadline { return .timedOut }
+        return .unreachable(String(describing: error))
+    }
+
+    private func errnoWords(_ code: CInt) -> String {
+        switch code {
+        case ECONNREFUSED: return "connection refused"
+        case ECONNRESET: return "connection reset"
+        case ETIMEDOUT: return "timed out"
+        case EHOSTUNREACH: return "no route to host"
+        case ENETUNREACH: return "network unreachable"
+        case EPIPE: return "the server closed the connection"
+        default: return String(cString: strerror(code)).lowercased()
+        }
+    }
+
+    private func metadata(_ request: WireRequest, attempt: Int, status: Int?, elapsed: Double,
+                          reason: String? = nil) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "provider": "\(providerName)", "endpoint": "\(request.label)", "model": "\(redact(request.model))",
+            "attempt": "\(attempt)", "elapsed_s": "\(String(format: "%.3f", elapsed))",
+        ]
+        if let status { metadata["status"] = "\(status)" }
+        if let reason { metadata["reason"] = "\(reason)" }
+        return metadata
+    }
+}
+
+// @unchecked Sendable: `shutDown` is read and written only under `lock`.
+private final class ShutdownState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var shutDown = false
+    var isShutDown: Bool { lock.lock(); defer { lock.unlock() }; return shutDown }
+    /// True for the first caller only.
+    func markShutDown() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if shutDown { return false }
+        shutDown = true
+        return true
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) / 1e18
+    }
+}

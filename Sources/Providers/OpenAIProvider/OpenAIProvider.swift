@@ -1,0 +1,248 @@
+import Foundation
+import Logging
+import ModelAPI
+
+/// A `ModelProvider` over an OpenAI-compatible HTTP server (Ollama, vLLM, llama.cpp server, LM Studio, OpenAI).
+///
+/// - Calls block their thread (the `ModelProvider` contract): each runs its async HTTP work in a `Task`
+///   and waits on a semaphore. Call from Dispatch queues or threads, never from the cooperative pool.
+/// - At most `maxConcurrency` requests are in flight at once across every caller; more wait, first come
+///   first served. A cache hit sends nothing and takes no slot.
+/// - Connection errors, timeouts, 429 and 5xx are retried `retries` times with full-jitter exponential
+///   backoff; `Retry-After` on 429/503 is honoured up to `maxRetryAfter` (60 s by default).
+/// - The provider owns an HTTP client and one event-loop thread: call `shutdown()` when done. A provider
+///   dropped without it shuts them down in the background from `deinit`.
+/// - The API key goes only into the `Authorization` header: never into errors, logs, hashes or records.
+public final class OpenAIProvider: ModelProvider {
+    public let settings: OpenAIProviderSettings
+    public var name: String { settings.name }
+    public var baseURL: String { settings.baseURL }
+    public var defaultModel: String? { settings.model }
+
+    private let cache: (any ModelResponseCache)?
+    private let transport: HTTPTransport
+    private let memory = ProviderMemory()
+    private let logger: Logger
+    /// Why every call fails (bad settings, missing key); checked before anything is sent.
+    private let configurationProblem: String?
+
+    /// - Parameters:
+    ///   - environment: where `settings.apiKeyEnv` is looked up (read once, here).
+    ///   - logger: gets one debug line per attempt (endpoint, model, status, elapsed, attempt).
+    public init(settings: OpenAIProviderSettings, cache: (any ModelResponseCache)? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                logger: Logger = Logger(label: "vidpipe.openai")) {
+        self.settings = settings
+        self.cache = cache
+        self.logger = logger
+        var apiKey: String?
+        var problem = settings.validationProblem()
+        if let variable = settings.apiKeyEnv, !variable.isEmpty {
+            if let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
+                apiKey = value
+            } else if problem == nil {
+                problem = "provider '\(settings.name)': environment variable \(variable) is not set (api_key_env)"
+            }
+        }
+        configurationProblem = problem
+        transport = HTTPTransport(settings: settings, apiKey: apiKey, logger: logger)
+    }
+
+    deinit {
+        transport.shutdownInBackground()
+    }
+
+    /// Closes the connections and stops the event-loop thread; calls after it fail. Blocks until done;
+    /// safe to call more than once. Do not call it from inside a call in flight.
+    public func shutdown() {
+        transport.shutdown()
+    }
+
+    // MARK: ModelProvider
+
+    public func chat(_ request: ChatRequest) throws(ModelProviderError) -> ChatResult {
+        try runBlocking { () async throws(ModelProviderError) -> ChatResult in try await self.chatAsync(request) }
+    }
+
+    public func chatAll(_ requests: [ChatRequest]) -> [Result<ChatResult, ModelProviderError>] {
+        runBlocking { () async -> [Result<ChatResult, ModelProviderError>] in
+            await withTaskGroup(of: (Int, Result<ChatResult, ModelProviderError>).self) { group in
+                for (index, request) in requests.enumerated() {
+                    group.addTask {
+                        do throws(ModelProviderError) {
+                            return (index, .success(try await self.chatAsync(request)))
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                var results = [Result<ChatResult, ModelProviderError>?](repeating: nil, count: requests.count)
+                for await (index, result) in group { results[index] = result }
+                return results.map { $0! }
+            }
+        }
+    }
+
+    public func transcribe(_ request: TranscriptionRequest) throws(ModelProviderError) -> TranscriptionResult {
+        try runBlocking { () async throws(ModelProviderError) -> TranscriptionResult in try await self.transcribeAsync(request) }
+    }
+
+    public func embed(_ request: EmbeddingRequest) throws(ModelProviderError) -> EmbeddingResult {
+        try runBlocking { () async throws(ModelProviderError) -> EmbeddingResult in try await self.embedAsync(request) }
+    }
+
+    // MARK: Async work
+
+    /// The model to ask, after the configuration checks every call makes.
+    private func model(for requested: String?) throws(ModelProviderError) -> String {
+        if let configurationProblem { throw transport.error(.configuration, configurationProblem) }
+        guard let model = requested ?? settings.model, !model.isEmpty else {
+            throw transport.error(.configuration,
+                                  "provider '\(name)': no model given (set model: on the provider or on the stage)")
+        }
+        return model
+    }
+
+    func chatAsync(_ request: ChatRequest) async throws(ModelProviderError) -> ChatResult {
+        let model = try model(for: request.model)
+        let asked = FormatStep(request.responseFormat)
+        let askedBody = encodeJSON(ChatWire.body(request, model: model, step: asked))
+        var hash = RequestHash(path: ChatWire.path, model: model)
+        hash.add(bytes: askedBody)
+        let requestHash = hash.finalize()
+
+        if let stored = cache?.cachedResponse(requestHash: requestHash) {
+            let step = memory.firstStep(model: model, asked: asked)
+            let answer = try parsedChat(stored, model: model, label: "POST \(ChatWire.path)")
+            return ChatResult(text: answer.text, model: answer.model, usage: answer.usage, cached: true,
+                              formatUsed: step.format(for: request.responseFormat))
+        }
+        let hasImages = request.messages.contains { $0.hasImages }
+        if hasImages, let refusal = memory.imageRefusal(model: model) {
+            throw imagesRefused(model: model, serverSaid: refusal, earlier: true)
+        }
+
+        var step = memory.firstStep(model: model, asked: asked)
+        while true {
+            let body = step == asked ? askedBody : encodeJSON(ChatWire.body(request, model: model, step: step))
+            let wire = WireRequest(path: ChatWire.path, model: model, contentType: "application/json", body: body)
+            let response = try await transport.send(wire)
+            if response.isSuccess {
+                let answer = try parsedChat(response.body, model: model, label: wire.label)
+                if step < asked { memory.rememberFormatCeiling(step, model: model) }
+                store(response, path: ChatWire.path, model: model, requestHash: requestHash, usage: answer.usage)
+                return ChatResult(text: answer.text, model: answer.model, usage: answer.usage, cached: false,
+                                  formatUsed: step.format(for: request.responseFormat))
+            }
+            let said = serverMessage(response.body)
+            if response.status == 400 || response.status == 422 {
+                // Rule: a request with images whose 400/422 names images/vision/multimodal is refused for its
+                // images; any other 400/422 to a request with a response_format is taken as refusing that
+                // format, and the request goes one step down (json_schema → json_object → none). The lower
+                // step is remembered for the model only once it is answered 2xx, so an unrelated 400 (say, a
+                // too-long prompt) costs two extra requests but changes nothing for later calls.
+                if hasImages, Self.mentionsImages(said) {
+                    memory.rememberImageRefusal(said, model: model)
+                    throw imagesRefused(model: model, serverSaid: said, earlier: false)
+                }
+                if let lower = step.lower {
+                    logger.debug("response_format refused; sending one step down", metadata: [
+                        "provider": "\(name)", "model": "\(model)", "refused": "\(step)", "next": "\(lower)",
+                    ])
+                    step = lower
+                    continue
+                }
+            }
+            throw transport.httpError(response, wire)
+        }
+    }
+
+    func transcribeAsync(_ request: TranscriptionRequest) async throws(ModelProviderError) -> TranscriptionResult {
+        let model = try model(for: request.model)
+        let requestHash = TranscriptionWire.hash(request, model: model)
+        let label = "POST \(TranscriptionWire.path)"
+        if let stored = cache?.cachedResponse(requestHash: requestHash) {
+            return try parsed(TranscriptionWire.parse(stored, askedModel: model, cached: true), label: label, body: stored)
+        }
+        var format: TranscriptionWire.Format = memory.usesPlainTranscription(model: model) ? .json : .verboseJSON
+        while true {
+            let boundary = "vidpipe-" + UUID().uuidString
+            let wire = WireRequest(path: TranscriptionWire.path, model: model,
+                                   contentType: "multipart/form-data; boundary=\(boundary)",
+                                   body: TranscriptionWire.body(request, model: model, format: format, boundary: boundary))
+            let response = try await transport.send(wire)
+            if response.isSuccess {
+                let result = try parsed(TranscriptionWire.parse(response.body, askedModel: model, cached: false),
+                                        label: label, body: response.body)
+                if format == .json { memory.rememberPlainTranscription(model: model) }
+                store(response, path: TranscriptionWire.path, model: model, requestHash: requestHash, usage: TokenUsage())
+                return result
+            }
+            // A 400/422 to verbose_json is taken as refusing it (whisper.cpp-style servers); plain json is
+            // tried once and, when answered, remembered for the model.
+            if format == .verboseJSON, response.status == 400 || response.status == 422 {
+                format = .json
+                continue
+            }
+            throw transport.httpError(response, wire)
+        }
+    }
+
+    func embedAsync(_ request: EmbeddingRequest) async throws(ModelProviderError) -> EmbeddingResult {
+        let model = try model(for: request.model)
+        let body = encodeJSON(EmbeddingWire.body(request, model: model))
+        var hash = RequestHash(path: EmbeddingWire.path, model: model)
+        hash.add(bytes: body)
+        let requestHash = hash.finalize()
+        let label = "POST \(EmbeddingWire.path)"
+        if request.inputs.isEmpty {
+            return EmbeddingResult(vectors: [], model: model, usage: TokenUsage(), cached: false)
+        }
+        if let stored = cache?.cachedResponse(requestHash: requestHash) {
+            return try parsed(EmbeddingWire.parse(stored, askedModel: model, inputCount: request.inputs.count, cached: true),
+                              label: label, body: stored)
+        }
+        let wire = WireRequest(path: EmbeddingWire.path, model: model, contentType: "application/json", body: body)
+        let response = try await transport.send(wire)
+        guard response.isSuccess else { throw transport.httpError(response, wire) }
+        let result = try parsed(EmbeddingWire.parse(response.body, askedModel: model, inputCount: request.inputs.count,
+                                                    cached: false), label: label, body: response.body)
+        store(response, path: EmbeddingWire.path, model: model, requestHash: requestHash, usage: result.usage)
+        return result
+    }
+
+    // MARK: Helpers
+
+    private func store(_ response: WireResponse, path: String, model: String, requestHash: String, usage: TokenUsage) {
+        cache?.store(response: response.body, for: ModelCallRecord(
+            provider: name, endpoint: path, model: model, requestHash: requestHash, usage: usage,
+            elapsedSeconds: response.elapsed))
+    }
+
+    private func parsedChat(_ body: [UInt8], model: String, label: String) throws(ModelProviderError)
+        -> (text: String, model: String, usage: TokenUsage) {
+        try parsed(ChatWire.parse(body, askedModel: model), label: label, body: body)
+    }
+
+    private func parsed<T>(_ result: Result<T, WireParseFailure>, label: String, body: [UInt8]) throws(ModelProviderError) -> T {
+        switch result {
+        case .success(let value): return value
+        case .failure(let failure):
+            var snippet = String(decoding: body.prefix(200), as: UTF8.self)
+                .split(whereSeparator: \.isNewline).joined(separator: " ")
+            if body.count > 200 { snippet += "…" }
+            throw transport.error(.malformedResponse, "provider '\(name)' answered \(label) with a body that is not "
+                                  + "the expected JSON (\(failure.reason)): \(snippet)")
+        }
+    }
+
+    private func imagesRefused(model: String, serverSaid: String, earlier: Bool) -> ModelProviderError {
+        let why = earlier ? "refused earlier: \(serverSaid)" : "server said: \(serverSaid)"
+        return transport.error(.unsupported, "provider '\(name)' model '\(model)' does not accept images (\(why))")
+    }
+
+    static func mentionsImages(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return ["image", "vision", "multimodal", "multi-modal", "image_url"].contains { lower.contains($0) }
+    }
+}

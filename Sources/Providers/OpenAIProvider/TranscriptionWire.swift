@@ -1,0 +1,113 @@
+import Foundation
+import ModelAPI
+
+/// `POST /audio/transcriptions` as multipart/form-data, and its `verbose_json` / `json` answers.
+enum TranscriptionWire {
+    static let path = "/audio/transcriptions"
+
+    enum Format: String, Sendable {
+        case verboseJSON = "verbose_json"
+        case json
+    }
+
+    /// The form fields in order (the file last), without the audio.
+    static func fields(_ request: TranscriptionRequest, model: String, format: Format) -> [(String, String)] {
+        var fields: [(String, String)] = [("model", model), ("response_format", format.rawValue)]
+        if let language = request.language { fields.append(("language", language)) }
+        if let prompt = request.prompt { fields.append(("prompt", prompt)) }
+        if let temperature = request.temperature { fields.append(("temperature", String(temperature))) }
+        if format == .verboseJSON {
+            fields.append(("timestamp_granularities[]", "segment"))
+            fields.append(("timestamp_granularities[]", "word"))
+        }
+        return fields
+    }
+
+    static func hash(_ request: TranscriptionRequest, model: String) -> String {
+        var hash = RequestHash(path: path, model: model)
+        // The request as asked: always verbose_json, whatever a fallback later sends.
+        for (name, value) in fields(request, model: model, format: .verboseJSON) {
+            hash.add("field \(name.utf8.count):\(name)=\(value.utf8.count):\(value)\n")
+        }
+        hash.add("file audio.wav audio/wav\n")
+        hash.add(bytes: request.wav)
+        return hash.finalize()
+    }
+
+    static func body(_ request: TranscriptionRequest, model: String, format: Format, boundary: String) -> [UInt8] {
+        var body: [UInt8] = []
+        func line(_ text: String) { body += Array((text + "\r\n").utf8) }
+        for (name, value) in fields(request, model: model, format: format) {
+            line("--\(boundary)")
+            line("Content-Disposition: form-data; name=\"\(name)\"")
+            line("")
+            line(value)
+        }
+        line("--\(boundary)")
+        line("Content-Disposition: form-data; name=\"file\"; filename=\"audio.wav\"")
+        line("Content-Type: audio/wav")
+        line("")
+        body += request.wav
+        line("")
+        line("--\(boundary)--")
+        return body
+    }
+
+    static func parse(_ body: [UInt8], askedModel: String, cached: Bool) -> Result<TranscriptionResult, WireParseFailure> {
+        guard let json = decodeJSON(body) else { return .failure(WireParseFailure("the body is not JSON")) }
+        guard let text = json["text"]?.stringValue else { return .failure(WireParseFailure("no text")) }
+        func span(_ value: JSONValue, textKey: String) -> TranscribedSpan? {
+            guard let start = value["start"]?.numberValue, let end = value["end"]?.numberValue else { return nil }
+            return TranscribedSpan(start: start, end: end, text: value[textKey]?.stringValue ?? "")
+        }
+        let segments = (json["segments"]?.arrayValue ?? []).compactMap { span($0, textKey: "text") }
+        let words = (json["words"]?.arrayValue ?? []).compactMap { span($0, textKey: "word") }
+        return .success(TranscriptionResult(text: text, segments: segments, words: words,
+                                            language: json["language"]?.stringValue,
+                                            model: json["model"]?.stringValue ?? askedModel, cached: cached))
+    }
+}
+
+/// `POST /embeddings` with `{model, input: [strings]}` (images as JPEG data URIs).
+enum EmbeddingWire {
+    static let path = "/embeddings"
+
+    static func body(_ request: EmbeddingRequest, model: String) -> JSONValue {
+        .object([
+            "model": .string(model),
+            "input": .array(request.inputs.map { input in
+                switch input {
+                case .text(let text): return .string(text)
+                case .jpeg(let bytes): return .string(jpegDataURI(bytes))
+                }
+            }),
+        ])
+    }
+
+    /// Vectors sorted by `index` (input order); their count must match the inputs'.
+    static func parse(_ body: [UInt8], askedModel: String, inputCount: Int, cached: Bool) -> Result<EmbeddingResult, WireParseFailure> {
+        guard let json = decodeJSON(body) else { return .failure(WireParseFailure("the body is not JSON")) }
+        guard let data = json["data"]?.arrayValue else { return .failure(WireParseFailure("no data array")) }
+        var indexed: [(Int, [Float])] = []
+        for (position, item) in data.enumerated() {
+            guard let numbers = item["embedding"]?.arrayValue else {
+                return .failure(WireParseFailure("data[\(position)].embedding is not an array of numbers"))
+            }
+            var vector: [Float] = []
+            vector.reserveCapacity(numbers.count)
+            for number in numbers {
+                guard let n = number.numberValue else {
+                    return .failure(WireParseFailure("data[\(position)].embedding is not an array of numbers"))
+                }
+                vector.append(Float(n))
+            }
+            indexed.append((item["index"]?.numberValue.map { Int($0) } ?? position, vector))
+        }
+        guard indexed.count == inputCount else {
+            return .failure(WireParseFailure("\(indexed.count) embeddings for \(inputCount) inputs"))
+        }
+        indexed.sort { $0.0 < $1.0 }
+        return .success(EmbeddingResult(vectors: indexed.map(\.1), model: json["model"]?.stringValue ?? askedModel,
+                                        usage: usage(json["usage"]), cached: cached))
+    }
+}

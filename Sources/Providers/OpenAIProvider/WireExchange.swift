@@ -1,0 +1,55 @@
+import Foundation
+import NIOHTTP1
+
+/// One request as it goes over the wire: what the transport sends and retries.
+struct WireRequest: Sendable {
+    /// `/chat/completions`, appended to the provider's base URL.
+    var path: String
+    var model: String
+    var contentType: String
+    var body: [UInt8]
+
+    /// `POST /chat/completions`, as messages and logs name the call.
+    var label: String { "POST \(path)" }
+}
+
+/// An answer the transport hands back: a 2xx, or a 4xx other than 429 (those are never retried, and the
+/// caller decides whether one means "fall back" or "fail").
+struct WireResponse: Sendable {
+    var status: Int
+    var body: [UInt8]
+    /// Attempts made, the first one included.
+    var attempts: Int
+    /// Seconds from the first attempt to the answer, backoff included.
+    var elapsed: Double
+
+    var isSuccess: Bool { (200..<300).contains(status) }
+    var statusText: String { statusLine(status) }
+}
+
+/// `404 Not Found`.
+func statusLine(_ status: Int) -> String {
+    let phrase = HTTPResponseStatus(statusCode: status).reasonPhrase
+    return phrase.isEmpty ? String(status) : "\(status) \(phrase)"
+}
+
+/// What a server said in an error body: `error.message` (OpenAI, vLLM, Ollama), `error` as a string,
+/// `message` or `detail`; else the text itself. One line, at most `limit` characters.
+func serverMessage(_ body: [UInt8], limit: Int = 300) -> String {
+    var text = String(decoding: body, as: UTF8.self)
+    if let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
+        if let error = json["error"] as? [String: Any], let message = error["message"] as? String {
+            text = message
+        } else if let error = json["error"] as? String {
+            text = error
+        } else if let message = json["message"] as? String {
+            text = message
+        } else if let detail = json["detail"] {
+            text = (detail as? String) ?? String(describing: detail)
+        }
+    }
+    let oneLine = text.split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ")
+        .trimmingCharacters(in: .whitespaces)
+    if oneLine.count > limit { return String(oneLine.prefix(limit)) + "…" }
+    return oneLine
+}
