@@ -87,6 +87,13 @@ let package = Package(
         .testTarget(name: "TesseractOCRTests", dependencies: ["TesseractOCR", "TestSupport"]),
         .testTarget(name: "PocketSphinxASRTests", dependencies: ["PocketSphinxASR", "TestSupport"]),
         .testTarget(name: "SherpaOnnxTests", dependencies: ["SherpaOnnx", "TestSupport"]),
+        .testTarget(
+            name: "OpenAIProviderTests",
+            dependencies: [
+                "OpenAIProvider", "OpenAITestServer", "ModelAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Stages", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
