@@ -29,6 +29,30 @@ struct DeliveryTests {
         }
     }
 
+    /// Stages call from their own serial Dispatch queues: eight blocked at once still complete together.
+    /// (Not `DispatchQueue.global()`: on Linux, threads blocked there starve Swift concurrency's pool for the
+    /// whole process — here, the test server's handlers.)
+    @Test func callsFromSerialDispatchQueuesCompleteTogether() async throws {
+        try await withServer({ _ in TestResponse.chatCompletion("ok").delayed(0.2) }) { server in
+            let provider = makeProvider(server.baseURL, maxConcurrency: 8)
+            let start = Date()
+            let texts: [String] = await withCheckedContinuation { continuation in
+                let group = DispatchGroup()
+                let collected = LockedList<String>()
+                for i in 0..<8 {
+                    DispatchQueue(label: "test.stage.\(i)").async(group: group) {
+                        collected.append((try? provider.chat(ChatRequest(messages: [.user("\(i)")])).text) ?? "failed")
+                    }
+                }
+                group.notify(queue: .global()) { continuation.resume(returning: collected.items) }
+            }
+            let elapsed = Date().timeIntervalSince(start)
+            await close(provider)
+            #expect(texts == Array(repeating: "ok", count: 8))
+            #expect(elapsed < 3)
+        }
+    }
+
     @Test func retryAfterOn429IsHonoured() async throws {
         try await withServer({ request in
             request.index == 0

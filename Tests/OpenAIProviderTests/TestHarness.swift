@@ -140,3 +140,20 @@ func sampleWAV() -> [UInt8] {
 func formatType(_ request: RecordedRequest) -> String? {
     (request.jsonObject?["response_format"] as? [String: Any])?["type"] as? String
 }
+
+/// An append-only list shared by threads.
+final class LockedList<T: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: `storage` is read and written only under `lock`.
+    private let lock = NSLock()
+    private var storage: [T] = []
+
+    func append(_ item: T) {
+        lock.lock(); defer { lock.unlock() }
+        storage.append(item)
+    }
+
+    var items: [T] {
+        lock.lock(); defer { lock.unlock() }
+        return storage
+    }
+}
