@@ -61,12 +61,15 @@ struct CacheAndSecretTests {
             let provider = makeProvider(server.baseURL, apiKeyEnv: "VIDPIPE_TEST_KEY",
                                         environment: ["VIDPIPE_TEST_KEY": secret], cache: cache, logger: logs.logger)
             _ = try await call { () throws(ModelProviderError) in try provider.chat(ChatRequest(messages: [.user("a")])) }.get()
+            let jpeg: [UInt8] = Array(repeating: 0xAB, count: 300)
+            let imageRequest = ChatRequest(messages: [ChatMessage(role: .user, parts: [.text("see"), .jpeg(jpeg)])])
+            _ = await offPool { try? provider.chat(imageRequest) }
             let error = try #require(await call { () throws(ModelProviderError) in
                 try provider.chat(ChatRequest(messages: [.user("b")]))
             }.error)
             await close(provider)
 
-            #expect(server.requests.map(\.bearerToken) == [secret, secret])
+            #expect(server.requests.map(\.bearerToken) == [secret, secret, secret])
             #expect(error.kind == .http)
             #expect(error.status == 401)
             #expect(error.message == "provider 'local' answered 401 Unauthorized for POST /chat/completions: Incorrect API key provided: [api key]. Check it.")
@@ -74,6 +77,12 @@ struct CacheAndSecretTests {
             #expect(!String(describing: error).contains(secret))
             #expect(logs.count > 0)
             #expect(!logs.text.contains(secret))
+            // One line per attempt, with what an operator needs and no payload.
+            #expect(logs.text.contains("endpoint=POST /chat/completions"))
+            #expect(logs.text.contains("status=200"))
+            #expect(logs.text.contains("attempt=1"))
+            #expect(logs.text.contains("elapsed_s="))
+            #expect(!logs.text.contains(String(Data(jpeg).base64EncodedString().prefix(40))))
             #expect(!"\(cache.records)".contains(secret))
 
             // The hash does not depend on the key: a keyless provider hits the same cache entry.
@@ -81,6 +90,17 @@ struct CacheAndSecretTests {
             let cached = try await call { () throws(ModelProviderError) in try keyless.chat(ChatRequest(messages: [.user("a")])) }.get()
             await close(keyless)
             #expect(cached.cached == true)
+        }
+    }
+
+    @Test func aProviderDroppedWithoutShutdownCleansUpAfterItself() async throws {
+        try await withServer { server in
+            await offPool {
+                let provider = makeProvider(server.baseURL)
+                _ = try? provider.chat(ChatRequest(messages: [.user("a")]))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(server.requests.count == 1)
         }
     }
 
