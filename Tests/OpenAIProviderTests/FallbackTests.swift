@@ -22,7 +22,8 @@ struct FallbackTests {
                 ? .error(status: 400, message: "response_format type 'json_schema' is not supported")
                 : .chatCompletion("{\"label\":\"cat\"}")
         }) { server in
-            let provider = makeProvider(server.baseURL)
+            let cache = MemoryResponseCache()
+            let provider = makeProvider(server.baseURL, cache: cache)
             let first = try await call { () throws(ModelProviderError) in try provider.chat(Self.request) }.get()
             #expect(first.text == "{\"label\":\"cat\"}")
             #expect(first.formatUsed == .jsonObject)
@@ -33,8 +34,18 @@ struct FallbackTests {
             #expect(resent.contains(Self.schema.jsonText))
             #expect(Self.lastText(server.requests[0]) == "Frame 12.")
 
+            // The question as asked is what is hashed: asking it again is a cache hit, despite the fallback.
             server.resetRecords()
-            let second = try await call { () throws(ModelProviderError) in try provider.chat(Self.request) }.get()
+            let again = try await call { () throws(ModelProviderError) in try provider.chat(Self.request) }.get()
+            #expect(again.cached == true)
+            #expect(again.formatUsed == .jsonObject)
+            #expect(server.requests.isEmpty)
+            #expect(cache.records.count == 1)
+
+            var changed = Self.request
+            changed.messages[1] = .user("Frame 13.")
+            let next = changed
+            let second = try await call { () throws(ModelProviderError) in try provider.chat(next) }.get()
             await close(provider)
             #expect(second.formatUsed == .jsonObject)
             #expect(server.requests.map(formatType) == ["json_object"])

@@ -16,6 +16,10 @@ import NIOPosix
 ///     defer { Task { await server.shutdown() } }   // or `await server.shutdown()` at the end
 ///     // point a provider at server.baseURL ("http://127.0.0.1:PORT/v1") …
 ///     #expect(server.requests.count == 1)
+///
+/// Handlers and delays run on Swift concurrency's pool. On Linux, threads blocked on `DispatchQueue.global()`
+/// starve that pool process-wide, so tests that block (as `ModelProvider` calls do) should block on threads
+/// of their own or on their own serial queues (`DispatchQueue(label:)`), not on the global queues.
 public final class OpenAITestServer: Sendable {
     public typealias Handler = @Sendable (RecordedRequest) async -> TestResponse
 
