@@ -114,6 +114,20 @@ struct DeliveryTests {
         }
     }
 
+    @Test func aMissingEndpointIsUnsupported() async throws {
+        try await withServer({ _ in .text("404 page not found", status: 404) }) { server in
+            let provider = makeProvider(server.baseURL, model: "whisper")
+            let error = try #require(await call { () throws(ModelProviderError) in
+                try provider.transcribe(TranscriptionRequest(wav: sampleWAV()))
+            }.error)
+            await close(provider)
+            #expect(error.kind == .unsupported)
+            #expect(error.status == 404)
+            #expect(error.message == "provider 'local' answered 404 Not Found for POST /audio/transcriptions: 404 page not found (the server has no such endpoint)")
+            #expect(server.requests.count == 1)
+        }
+    }
+
     @Test func slowServerTimesOut() async throws {
         try await withServer({ _ in TestResponse.chatCompletion("late").delayed(3) }) { server in
             let provider = makeProvider(server.baseURL, timeout: 0.3, retries: 1)

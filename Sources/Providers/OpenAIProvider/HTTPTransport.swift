@@ -71,12 +71,16 @@ final class HTTPTransport: Sendable {
         ModelProviderError(kind: kind, provider: providerName, status: status, message: redact(message))
     }
 
-    /// The error for a final non-2xx answer.
+    /// The error for a final non-2xx answer. A 404/405 that does not name a model means the server lacks the
+    /// endpoint (Ollama has no `/audio/transcriptions`, say): kind `.unsupported`.
     func httpError(_ response: WireResponse, _ request: WireRequest) -> ModelProviderError {
         var message = "provider '\(providerName)' answered \(response.statusText) for \(request.label)"
         let said = serverMessage(response.body)
         if !said.isEmpty { message += ": \(said)" }
         if response.attempts > 1 { message += " (after \(response.attempts) attempts)" }
+        if response.status == 404 || response.status == 405, !said.lowercased().contains("model") {
+            return error(.unsupported, status: response.status, message + " (the server has no such endpoint)")
+        }
         return error(.http, status: response.status, message)
     }
 
