@@ -28,8 +28,7 @@ extension Result {
 /// A started server, handed to `body`, shut down afterwards.
 func withServer<T>(_ handler: @escaping OpenAITestServer.Handler = OpenAITestServer.standardHandler,
                    _ body: (OpenAITestServer) async throws -> T) async throws -> T {
-    let server = OpenAITestServer(handler: handler)
-    try await server.start()
+    let server = try await OpenAITestServer.started(handler: handler)
     do {
         let result = try await body(server)
         await server.shutdown()

@@ -31,6 +31,13 @@ public final class OpenAITestServer: Sendable {
         state = ServerState(handler: handler)
     }
 
+    /// A server already listening: `try await OpenAITestServer.started { request in … }`.
+    public static func started(handler: @escaping Handler = OpenAITestServer.standardHandler) async throws -> OpenAITestServer {
+        let server = OpenAITestServer(handler: handler)
+        try await server.start()
+        return server
+    }
+
     /// Binds 127.0.0.1 on a free port and starts serving.
     public func start() async throws {
         let state = self.state
