@@ -71,12 +71,29 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // A scriptable OpenAI-shaped HTTP/1.1 server on 127.0.0.1 for provider and pipeline tests.
+        .target(
+            name: "OpenAITestServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/OpenAITestServer"
+        ),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "MediaIO", "ModelAPI", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "TesseractOCRTests", dependencies: ["TesseractOCR", "TestSupport"]),
         .testTarget(name: "PocketSphinxASRTests", dependencies: ["PocketSphinxASR", "TestSupport"]),
         .testTarget(name: "SherpaOnnxTests", dependencies: ["SherpaOnnx", "TestSupport"]),
+        .testTarget(
+            name: "OpenAIProviderTests",
+            dependencies: [
+                "OpenAIProvider", "OpenAITestServer", "ModelAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Stages", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

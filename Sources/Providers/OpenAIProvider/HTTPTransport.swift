@@ -71,34 +71,40 @@ final class HTTPTransport: Sendable {
         ModelProviderError(kind: kind, provider: providerName, status: status, message: redact(message))
     }
 
-    /// The error for a final non-2xx answer.
+    /// The error for a final non-2xx answer. A 404/405 that does not name a model means the server lacks the
+    /// endpoint (Ollama has no `/audio/transcriptions`, say): kind `.unsupported`.
     func httpError(_ response: WireResponse, _ request: WireRequest) -> ModelProviderError {
         var message = "provider '\(providerName)' answered \(response.statusText) for \(request.label)"
         let said = serverMessage(response.body)
         if !said.isEmpty { message += ": \(said)" }
         if response.attempts > 1 { message += " (after \(response.attempts) attempts)" }
+        if response.status == 404 || response.status == 405, !said.lowercased().contains("model") {
+            return error(.unsupported, status: response.status, message + " (the server has no such endpoint)")
+        }
         return error(.http, status: response.status, message)
     }
 
     /// Sends with retries, holding one in-flight slot for the whole exchange (backoff included, so a
     /// struggling server is not hit by the next queued request meanwhile). Returns a 2xx or a non-retryable
     /// 4xx; throws `.unreachable`, `.timeout`, or `.http` once the retries are spent.
-    func send(_ request: WireRequest) async throws(ModelProviderError) -> WireResponse {
+    /// Blocks the calling thread: the exchange runs on the client's event loop and is waited for here, so
+    /// nothing depends on Swift concurrency's pool or Dispatch's global queues.
+    func send(_ request: WireRequest) throws(ModelProviderError) -> WireResponse {
         if state.isShutDown {
             throw error(.configuration, "provider '\(providerName)' was shut down; no more calls can be made")
         }
-        return try await limiter.withSlot { () async throws(ModelProviderError) -> WireResponse in
-            try await sendHoldingSlot(request)
+        return try limiter.withSlot { () throws(ModelProviderError) -> WireResponse in
+            try sendHoldingSlot(request)
         }
     }
 
-    private func sendHoldingSlot(_ request: WireRequest) async throws(ModelProviderError) -> WireResponse {
+    private func sendHoldingSlot(_ request: WireRequest) throws(ModelProviderError) -> WireResponse {
         let start = ContinuousClock.now
         var retryIndex = 0
         while true {
             let attempt = retryIndex + 1
             let attemptStart = ContinuousClock.now
-            let outcome = await exchangeOnce(request)
+            let outcome = exchangeOnce(request)
             let elapsed = (ContinuousClock.now - start).seconds
             var status: Int?
             var retryAfter: String?
@@ -130,7 +136,7 @@ final class HTTPTransport: Sendable {
                 "provider": "\(providerName)", "endpoint": "\(request.label)", "attempt": "\(attempt)",
                 "wait_s": "\(String(format: "%.3f", wait))",
             ])
-            if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
             retryIndex += 1
         }
     }
@@ -141,19 +147,22 @@ final class HTTPTransport: Sendable {
         case unreachable(String)
     }
 
-    private func exchangeOnce(_ request: WireRequest) async -> Outcome {
-        var http = HTTPClientRequest(url: root + request.path)
-        http.method = .POST
-        http.headers.add(name: "Content-Type", value: request.contentType)
-        http.headers.add(name: "Accept", value: "application/json")
-        http.headers.add(name: "User-Agent", value: "vidpipe")
-        if let apiKey, !apiKey.isEmpty { http.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        http.body = .bytes(request.body)
+    private func exchangeOnce(_ request: WireRequest) -> Outcome {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: request.contentType)
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "User-Agent", value: "vidpipe")
+        if let apiKey, !apiKey.isEmpty { headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        let http: HTTPClient.Request
+        do {
+            http = try HTTPClient.Request(url: root + request.path, method: .POST, headers: headers, body: .bytes(request.body))
+        } catch {
+            return .unreachable("the URL \(root + request.path) is not valid")
+        }
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
         do {
-            let response = try await client.execute(http, deadline: deadline)
-            let body = try await response.body.collect(upTo: 256 * 1024 * 1024)
-            return .answered(Int(response.status.code), response.headers, Array(buffer: body))
+            let response = try client.execute(request: http, deadline: deadline).wait()
+            return .answered(Int(response.status.code), response.headers, response.body.map { Array(buffer: $0) } ?? [])
         } catch {
             return classify(error, deadline: deadline)
         }

@@ -4,8 +4,10 @@ import ModelAPI
 
 /// A `ModelProvider` over an OpenAI-compatible HTTP server (Ollama, vLLM, llama.cpp server, LM Studio, OpenAI).
 ///
-/// - Calls block their thread (the `ModelProvider` contract): each runs its async HTTP work in a `Task`
-///   and waits on a semaphore. Call from Dispatch queues or threads, never from the cooperative pool.
+/// - Calls block their thread (the `ModelProvider` contract): the HTTP exchange runs on the provider's own
+///   event-loop thread and the caller waits for its future. Nothing runs on Swift concurrency's pool or on
+///   Dispatch's global queues, so blocked callers there cannot starve the work they wait for. Still, call
+///   from Dispatch queues or threads: a blocked cooperative-pool thread is one fewer for everyone else.
 /// - At most `maxConcurrency` requests are in flight at once across every caller; more wait, first come
 ///   first served. A cache hit sends nothing and takes no slot.
 /// - Connection errors, timeouts, 429 and 5xx are retried `retries` times with full-jitter exponential
@@ -61,37 +63,47 @@ public final class OpenAIProvider: ModelProvider {
     // MARK: ModelProvider
 
     public func chat(_ request: ChatRequest) throws(ModelProviderError) -> ChatResult {
-        try runBlocking { () async throws(ModelProviderError) -> ChatResult in try await self.chatAsync(request) }
+        try chatBlocking(request)
     }
 
+    /// Up to `maxConcurrency` worker threads (the caller's among them) take the requests in order; the
+    /// shared limiter still bounds what is in flight when other callers use the provider at the same time.
     public func chatAll(_ requests: [ChatRequest]) -> [Result<ChatResult, ModelProviderError>] {
-        runBlocking { () async -> [Result<ChatResult, ModelProviderError>] in
-            await withTaskGroup(of: (Int, Result<ChatResult, ModelProviderError>).self) { group in
-                for (index, request) in requests.enumerated() {
-                    group.addTask {
-                        do throws(ModelProviderError) {
-                            return (index, .success(try await self.chatAsync(request)))
-                        } catch {
-                            return (index, .failure(error))
-                        }
-                    }
+        let slots = ResultSlots<ChatResult>(count: requests.count)
+        let work: @Sendable () -> Void = { [self] in
+            while let index = slots.claimNext() {
+                do throws(ModelProviderError) {
+                    slots.set(index, .success(try chatBlocking(requests[index])))
+                } catch {
+                    slots.set(index, .failure(error))
                 }
-                var results = [Result<ChatResult, ModelProviderError>?](repeating: nil, count: requests.count)
-                for await (index, result) in group { results[index] = result }
-                return results.map { $0! }
             }
         }
+        let helpers = max(0, min(requests.count, settings.maxConcurrency) - 1)
+        let finished = DispatchGroup()
+        for _ in 0..<helpers {
+            finished.enter()
+            let thread = Thread {
+                work()
+                finished.leave()
+            }
+            thread.name = "vidpipe.openai.\(name)"
+            thread.start()
+        }
+        work()
+        finished.wait()
+        return slots.results()
     }
 
     public func transcribe(_ request: TranscriptionRequest) throws(ModelProviderError) -> TranscriptionResult {
-        try runBlocking { () async throws(ModelProviderError) -> TranscriptionResult in try await self.transcribeAsync(request) }
+        try transcribeBlocking(request)
     }
 
     public func embed(_ request: EmbeddingRequest) throws(ModelProviderError) -> EmbeddingResult {
-        try runBlocking { () async throws(ModelProviderError) -> EmbeddingResult in try await self.embedAsync(request) }
+        try embedBlocking(request)
     }
 
-    // MARK: Async work
+    // MARK: The calls
 
     /// The model to ask, after the configuration checks every call makes.
     private func model(for requested: String?) throws(ModelProviderError) -> String {
@@ -103,7 +115,7 @@ public final class OpenAIProvider: ModelProvider {
         return model
     }
 
-    func chatAsync(_ request: ChatRequest) async throws(ModelProviderError) -> ChatResult {
+    func chatBlocking(_ request: ChatRequest) throws(ModelProviderError) -> ChatResult {
         let model = try model(for: request.model)
         let asked = FormatStep(request.responseFormat)
         let askedBody = encodeJSON(ChatWire.body(request, model: model, step: asked))
@@ -126,7 +138,7 @@ public final class OpenAIProvider: ModelProvider {
         while true {
             let body = step == asked ? askedBody : encodeJSON(ChatWire.body(request, model: model, step: step))
             let wire = WireRequest(path: ChatWire.path, model: model, contentType: "application/json", body: body)
-            let response = try await transport.send(wire)
+            let response = try transport.send(wire)
             if response.isSuccess {
                 let answer = try parsedChat(response.body, model: model, label: wire.label)
                 if step < asked { memory.rememberFormatCeiling(step, model: model) }
@@ -157,7 +169,7 @@ public final class OpenAIProvider: ModelProvider {
         }
     }
 
-    func transcribeAsync(_ request: TranscriptionRequest) async throws(ModelProviderError) -> TranscriptionResult {
+    func transcribeBlocking(_ request: TranscriptionRequest) throws(ModelProviderError) -> TranscriptionResult {
         let model = try model(for: request.model)
         let requestHash = TranscriptionWire.hash(request, model: model)
         let label = "POST \(TranscriptionWire.path)"
@@ -170,7 +182,7 @@ public final class OpenAIProvider: ModelProvider {
             let wire = WireRequest(path: TranscriptionWire.path, model: model,
                                    contentType: "multipart/form-data; boundary=\(boundary)",
                                    body: TranscriptionWire.body(request, model: model, format: format, boundary: boundary))
-            let response = try await transport.send(wire)
+            let response = try transport.send(wire)
             if response.isSuccess {
                 let result = try parsed(TranscriptionWire.parse(response.body, askedModel: model, cached: false),
                                         label: label, body: response.body)
@@ -188,7 +200,7 @@ public final class OpenAIProvider: ModelProvider {
         }
     }
 
-    func embedAsync(_ request: EmbeddingRequest) async throws(ModelProviderError) -> EmbeddingResult {
+    func embedBlocking(_ request: EmbeddingRequest) throws(ModelProviderError) -> EmbeddingResult {
         let model = try model(for: request.model)
         let body = encodeJSON(EmbeddingWire.body(request, model: model))
         var hash = RequestHash(path: EmbeddingWire.path, model: model)
@@ -203,7 +215,7 @@ public final class OpenAIProvider: ModelProvider {
                               label: label, body: stored)
         }
         let wire = WireRequest(path: EmbeddingWire.path, model: model, contentType: "application/json", body: body)
-        let response = try await transport.send(wire)
+        let response = try transport.send(wire)
         guard response.isSuccess else { throw transport.httpError(response, wire) }
         let result = try parsed(EmbeddingWire.parse(response.body, askedModel: model, inputCount: request.inputs.count,
                                                     cached: false), label: label, body: response.body)
@@ -244,5 +256,35 @@ public final class OpenAIProvider: ModelProvider {
     static func mentionsImages(_ text: String) -> Bool {
         let lower = text.lowercased()
         return ["image", "vision", "multimodal", "multi-modal", "image_url"].contains { lower.contains($0) }
+    }
+}
+
+/// One result per request, filled by worker threads.
+// @unchecked Sendable: `slots` and `next` are read and written only under `lock`.
+private final class ResultSlots<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<T, ModelProviderError>?]
+    private var next = 0
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func claimNext() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < slots.count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func set(_ index: Int, _ result: Result<T, ModelProviderError>) {
+        lock.lock()
+        defer { lock.unlock() }
+        slots[index] = result
+    }
+
+    func results() -> [Result<T, ModelProviderError>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { $0! }
     }
 }

@@ -1,61 +1,44 @@
 import Foundation
 
-/// A counting limiter for async callers: at most `limit` holders at once; waiters are served first come,
-/// first served. Waiting suspends the task (it never blocks a thread).
-// @unchecked Sendable: every stored property is read and written only under `lock`.
+/// A blocking counting limiter: at most `limit` holders at once, across every thread; waiters are admitted
+/// strictly in arrival order (tickets), so no caller starves.
+// @unchecked Sendable: every stored property is read and written only while `condition` is locked.
 final class RequestLimiter: @unchecked Sendable {
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private let limit: Int
     private var holders = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var waiterHead = 0
+    private var nextTicket = 0
+    private var nowServing = 0
 
     init(limit: Int) {
         precondition(limit >= 1, "a limit below 1 admits nobody")
         self.limit = limit
     }
 
-    /// Waits for a free slot; the caller must `release()` it exactly once.
-    func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            if admitOrQueue(continuation) { continuation.resume() }
-        }
-    }
-
-    /// Takes a free slot (true), or queues the continuation for `release` to resume (false).
-    private func admitOrQueue(_ continuation: CheckedContinuation<Void, Never>) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if holders < limit {
-            holders += 1
-            return true
-        }
-        waiters.append(continuation)
-        return false
+    /// Blocks until a slot is free and every earlier caller has one; the caller must `release()` it once.
+    func acquire() {
+        condition.lock()
+        let ticket = nextTicket
+        nextTicket += 1
+        while ticket != nowServing || holders >= limit { condition.wait() }
+        nowServing += 1
+        holders += 1
+        // The next ticket may fit too.
+        condition.broadcast()
+        condition.unlock()
     }
 
     func release() {
-        lock.lock()
-        if waiterHead < waiters.count {
-            // The slot passes straight to the oldest waiter: `holders` stays as it is.
-            let next = waiters[waiterHead]
-            waiterHead += 1
-            if waiterHead > 64, waiterHead * 2 > waiters.count {
-                waiters.removeFirst(waiterHead)
-                waiterHead = 0
-            }
-            lock.unlock()
-            next.resume()
-        } else {
-            holders -= 1
-            lock.unlock()
-        }
+        condition.lock()
+        holders -= 1
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Runs `body` holding a slot.
-    func withSlot<T, E: Error>(_ body: () async throws(E) -> T) async throws(E) -> T {
-        await acquire()
+    func withSlot<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        acquire()
         defer { release() }
-        return try await body()
+        return try body()
     }
 }

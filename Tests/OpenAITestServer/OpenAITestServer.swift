@@ -1,0 +1,273 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A scriptable HTTP/1.1 server on 127.0.0.1 that stands in for an OpenAI-compatible model server in tests.
+///
+/// It binds a free port, reads each request whole, records it (method, path, headers, body), counts the
+/// requests in flight (and the most ever at once), and answers with whatever the handler returns —
+/// after the response's `delay`, if any. Keep-alive connections are fine.
+///
+///     let server = OpenAITestServer { request in
+///         request.path == "/v1/chat/completions" ? .chatCompletion("a cat") : .error(status: 404, message: "no")
+///     }
+///     try await server.start()
+///     defer { Task { await server.shutdown() } }   // or `await server.shutdown()` at the end
+///     // point a provider at server.baseURL ("http://127.0.0.1:PORT/v1") …
+///     #expect(server.requests.count == 1)
+///
+/// Handlers and delays run on Swift concurrency's pool. On Linux, threads blocked on `DispatchQueue.global()`
+/// starve that pool process-wide, so tests that block (as `ModelProvider` calls do) should block on threads
+/// of their own or on their own serial queues (`DispatchQueue(label:)`), not on the global queues.
+public final class OpenAITestServer: Sendable {
+    public typealias Handler = @Sendable (RecordedRequest) async -> TestResponse
+
+    private let state: ServerState
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    /// - Parameter handler: answers every request; `OpenAITestServer.standardHandler` when omitted.
+    public init(handler: @escaping Handler = OpenAITestServer.standardHandler) {
+        state = ServerState(handler: handler)
+    }
+
+    /// A server already listening: `try await OpenAITestServer.started { request in … }`.
+    public static func started(handler: @escaping Handler = OpenAITestServer.standardHandler) async throws -> OpenAITestServer {
+        let server = OpenAITestServer(handler: handler)
+        try await server.start()
+        return server
+    }
+
+    /// Binds 127.0.0.1 on a free port and starts serving.
+    public func start() async throws {
+        let state = self.state
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(RequestCollector(state: state))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        state.started(channel)
+    }
+
+    /// Stops listening, cancels answers still waiting out their delay, closes every connection.
+    public func shutdown() async {
+        guard let channel = state.stopping() else { return }
+        try? await channel.close()
+        // Requests may still arrive on open keep-alive connections: drain until none is pending.
+        while case let tasks = state.pendingTasks(), !tasks.isEmpty {
+            for task in tasks {
+                task.cancel()
+                await task.value
+            }
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    /// The port bound by `start()` (0 before).
+    public var port: Int { state.port }
+
+    /// `http://127.0.0.1:PORT/v1`: what a provider's base URL should be.
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    /// Replaces the handler for the requests that arrive from now on.
+    public func setHandler(_ handler: @escaping Handler) { state.setHandler(handler) }
+
+    /// Every request received so far, in arrival order.
+    public var requests: [RecordedRequest] { state.recorded() }
+
+    /// The requests received so far for one path, e.g. `/v1/chat/completions`.
+    public func requests(path: String) -> [RecordedRequest] { requests.filter { $0.path == path } }
+
+    /// Requests being handled right now (received whole, not yet answered).
+    public var inFlight: Int { state.counts().current }
+
+    /// The most requests ever in flight at once.
+    public var maxInFlight: Int { state.counts().max }
+
+    /// Forgets the recorded requests and the in-flight maximum (the request index keeps counting).
+    public func resetRecords() { state.reset() }
+
+    /// Answers like a healthy server: a chat completion echoing the last user text on
+    /// `/v1/chat/completions`, a two-segment `verbose_json` on `/v1/audio/transcriptions`, one small vector per
+    /// input on `/v1/embeddings`, 404 elsewhere.
+    public static let standardHandler: Handler = { request in
+        switch request.path {
+        case "/v1/chat/completions":
+            let messages = request.jsonObject?["messages"] as? [[String: Any]] ?? []
+            let last = messages.last?["content"] as? String ?? "image"
+            return .chatCompletion("echo: \(last)", model: request.jsonObject?["model"] as? String ?? "test-model")
+        case "/v1/audio/transcriptions":
+            return .verboseTranscription([.init(start: 0, end: 1.5, text: "hello there"),
+                                          .init(start: 1.5, end: 3, text: "general kenobi")])
+        case "/v1/embeddings":
+            let inputs = request.jsonObject?["input"] as? [Any] ?? []
+            return .embeddings(inputs.indices.map { i in [Double(i), 1, 0.5] })
+        default:
+            return .error(status: 404, message: "no route for \(request.method) \(request.path)", type: "not_found")
+        }
+    }
+
+    /// A loopback port that was free a moment ago and has nothing listening: for "connection refused" tests.
+    public static func closedPort() async throws -> Int {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let channel = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        try await group.shutdownGracefully()
+        return port
+    }
+}
+
+/// Shared between the server object and its connection handlers.
+// @unchecked Sendable: every stored property is read and written only under `lock`.
+final class ServerState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var handler: OpenAITestServer.Handler
+    private var channel: Channel?
+    private var boundPort = 0
+    private var stopped = false
+    private var records: [RecordedRequest] = []
+    private var nextIndex = 0
+    private var current = 0
+    private var most = 0
+    private var tasks: [Int: Task<Void, Never>] = [:]
+    private var answered: Set<Int> = []
+
+    init(handler: @escaping OpenAITestServer.Handler) { self.handler = handler }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+
+    func started(_ channel: Channel) {
+        locked {
+            self.channel = channel
+            boundPort = channel.localAddress?.port ?? 0
+        }
+    }
+
+    /// The listening channel, once; nil when already stopped or never started.
+    func stopping() -> Channel? {
+        locked {
+            if stopped { return nil }
+            stopped = true
+            return channel
+        }
+    }
+
+    var port: Int { locked { boundPort } }
+    func setHandler(_ handler: @escaping OpenAITestServer.Handler) { locked { self.handler = handler } }
+    func recorded() -> [RecordedRequest] { locked { records } }
+    func counts() -> (current: Int, max: Int) { locked { (current, most) } }
+    func reset() {
+        locked {
+            records.removeAll()
+            most = current
+        }
+    }
+
+    /// Records a complete request and counts it in flight; returns its index and the handler to answer it.
+    func begin(method: String, uri: String, headers: [(name: String, value: String)], body: [UInt8])
+        -> (RecordedRequest, OpenAITestServer.Handler) {
+        locked {
+            let request = RecordedRequest(index: nextIndex, method: method, uri: uri, headers: headers, body: body)
+            nextIndex += 1
+            records.append(request)
+            current += 1
+            most = max(most, current)
+            return (request, handler)
+        }
+    }
+
+    func track(_ task: Task<Void, Never>, index: Int) {
+        locked {
+            // The task may have finished before it was tracked.
+            if answered.remove(index) == nil { tasks[index] = task }
+        }
+    }
+
+    func finish(index: Int) {
+        locked {
+            current -= 1
+            if tasks.removeValue(forKey: index) == nil { answered.insert(index) }
+        }
+    }
+
+    func pendingTasks() -> [Task<Void, Never>] { locked { Array(tasks.values) } }
+}
+
+/// Collects one request's head and body, then answers it from a task (so a delay never blocks the event loop).
+final class RequestCollector: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let state: ServerState
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+
+    init(state: ServerState) { self.state = state }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body = []
+        case .body(let buffer):
+            body += buffer.readableBytesView
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let (request, handler) = state.begin(method: head.method.rawValue, uri: head.uri,
+                                                 headers: head.headers.map { ($0.name, $0.value) }, body: body)
+            body = []
+            let keepAlive = head.isKeepAlive
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            let state = self.state
+            let task = Task {
+                let response = await handler(request)
+                if response.delay > 0 {
+                    try? await Task.sleep(for: .milliseconds(Int64(response.delay * 1000)))
+                }
+                if Task.isCancelled {
+                    state.finish(index: request.index)
+                    return
+                }
+                // Wait until the answer is written, so `shutdown()` can await every write before the loop stops.
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    eventLoop.execute {
+                        RequestCollector.write(response, keepAlive: keepAlive, on: bound.value) {
+                            state.finish(index: request.index)
+                            done.resume()
+                        }
+                    }
+                }
+            }
+            state.track(task, index: request.index)
+        }
+    }
+
+    private static func write(_ response: TestResponse, keepAlive: Bool, on context: ChannelHandlerContext,
+                              then: @escaping @Sendable () -> Void) {
+        var head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status))
+        for (name, value) in response.headers { head.headers.add(name: name, value: value) }
+        head.headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        if !keepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
+        var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+        buffer.writeBytes(response.body)
+        context.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+        context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
+            if !keepAlive { channel.close(promise: nil) }
+            then()
+        }
+    }
+}
