@@ -1,5 +1,6 @@
 import Foundation
 import ModelAPI
+import OpenAIProvider
 import Store
 
 /// Makes the client for one `providers:` entry (the runner's default makes OpenAI-compatible HTTP clients).
@@ -33,6 +34,11 @@ public final class ModelProviders: Sendable {
     }
 
     public var isEmpty: Bool { byName.isEmpty }
+
+    /// Closes the clients' connections (the end of a run).
+    public func shutdown() {
+        for provider in byName.values { (provider as? FailFastProvider)?.shutdown() }
+    }
 }
 
 /// The store as the providers' response cache and call ledger.
@@ -69,6 +75,8 @@ final class FailFastProvider: ModelProvider, @unchecked Sendable {
 
     var name: String { inner.name }
     var baseURL: String { inner.baseURL }
+
+    func shutdown() { (inner as? OpenAIProvider)?.shutdown() }
     var defaultModel: String? { inner.defaultModel }
 
     private func check() throws(ModelProviderError) {
@@ -103,5 +111,46 @@ final class FailFastProvider: ModelProvider, @unchecked Sendable {
     func embed(_ request: EmbeddingRequest) throws(ModelProviderError) -> EmbeddingResult {
         try check()
         return try observe(Result { () throws(ModelProviderError) in try inner.embed(request) }).get()
+    }
+}
+
+/// Which provider and model a command outside a run (`vidpipe ask`, `search --semantic`) uses,
+/// read from the pipeline that made the store.
+public enum ModelChoice {
+    /// `preferred` (--provider) if given; else the provider of the first stage of `types`, with that
+    /// stage's `model`; else the only provider defined. Nil when nothing fits.
+    public static func choose(_ graph: PipelineGraph, types: [String], preferred: String?) -> (provider: String, model: String?)? {
+        if let preferred {
+            guard let config = graph.config.providers[preferred] else { return nil }
+            let stage = graph.stages.first { types.contains($0.typeName) && $0.provider == preferred }
+            return (preferred, stage.flatMap(stageModel) ?? config.model)
+        }
+        for type in types {
+            if let stage = graph.stages.first(where: { $0.typeName == type && $0.provider != nil }), let name = stage.provider {
+                return (name, stageModel(stage) ?? graph.config.providers[name]?.model)
+            }
+        }
+        if graph.config.providers.count == 1, let (name, config) = graph.config.providers.first {
+            return (name, config.model)
+        }
+        return nil
+    }
+
+    /// The stage's own `model` parameter, when it sets one.
+    static func stageModel(_ stage: ConfiguredStage) -> String? {
+        guard let data = stage.parametersJSON.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let model = object["model"] as? String, !model.isEmpty else { return nil }
+        return model
+    }
+
+    /// One client for the named provider (outside a run), with the store as its cache.
+    public static func client(_ graph: PipelineGraph, name: String, store: VidpipeStore?, factory: ProviderFactory) throws
+        -> any ModelProvider {
+        guard let config = graph.config.providers[name] else {
+            throw ModelProviderError(kind: .configuration, provider: name,
+                                     message: "provider '\(name)' is not defined in \(graph.config.displayName)")
+        }
+        return try factory(config, store.map { StoreResponseCache(store: $0) })
     }
 }

@@ -196,6 +196,8 @@ struct Reasoner: Sendable {
     let title: String
     let duration: Double
     let stage: String
+    /// Keyframes sent with the record (vidpipe ask), labelled with their times.
+    var images: [(time: Double, jpeg: [UInt8])] = []
 
     var model: String? { parameters.model.isEmpty ? nil : parameters.model }
 
@@ -259,9 +261,15 @@ struct Reasoner: Sendable {
     }
 
     func request(_ record: String, _ prompt: String) -> ChatRequest {
-        ChatRequest(model: model, messages: [.system(VideoRecordText.systemMessage),
-                                             .user(VideoRecordText.wrap(record) + "\n\n" + prompt)],
-                    maxTokens: parameters.maxTokens, temperature: parameters.temperature)
+        var parts: [ChatPart] = [.text(VideoRecordText.wrap(record))]
+        for image in images {
+            parts.append(.text("Keyframe at \(VideoRecordText.seconds(image.time)) s:"))
+            parts.append(.jpeg(image.jpeg))
+        }
+        parts.append(.text(prompt))
+        if images.isEmpty { parts = [.text(VideoRecordText.wrap(record) + "\n\n" + prompt)] }
+        return ChatRequest(model: model, messages: [.system(VideoRecordText.systemMessage), ChatMessage(role: .user, parts: parts)],
+                           maxTokens: parameters.maxTokens, temperature: parameters.temperature)
     }
 
     /// The record as one text within the budget: as is when it fits, else parts summarised (in

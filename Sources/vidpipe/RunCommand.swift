@@ -94,7 +94,14 @@ struct RunCommand: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
 
         let options = RunOptions(jobs: jobs, maxDuration: maxDuration.flatMap(Seconds.parse), shard: shard.flatMap(parseShard))
-        let runner = PipelineRunner(graph: graph, store: store, options: options, logger: logger)
+        let providers: ModelProviders
+        do {
+            providers = try ModelProviders(graph: graph, store: store, factory: ModelProviders.openAI)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let runner = PipelineRunner(graph: graph, store: store, options: options, logger: logger, providers: providers)
         let display = ProgressDisplay(progress: runner.progress, verbose: verbose)
         let signals = StopSignals { first in
             if first {
@@ -109,6 +116,7 @@ struct RunCommand: ParsableCommand {
                    + "\(graph.stages.count) stages, store \(storePath)")
         display.start()
         let summary = try runner.run(files: files) { outcome in display.videoFinished(outcome) }
+        providers.shutdown()
         display.stop()
         withExtendedLifetime(signals) {}
         display.summary(summary)

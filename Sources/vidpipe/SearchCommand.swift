@@ -1,20 +1,29 @@
 import ArgumentParser
 import Foundation
+import ModelAPI
+import Pipeline
 import Store
 
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Full-text search over transcripts and on-screen text: which video, when, and the matching words.",
+        abstract: "Search transcripts, on-screen text, captions and reasoning: which video, when, and the matching words.",
         discussion: """
             QUERY uses SQLite FTS5 syntax: words (all must match, any order), "an exact phrase", prefix*, \
-            OR, NOT, NEAR(word1 word2, 5). Results are best first: video, kind, time (hh:mm:ss.mmm), snippet.
+            OR, NOT, NEAR(word1 word2, 5). Results are best first: video, kind, time (hh:mm:ss.mmm), snippet. \
+            With --pipeline, and embeddings in the store (an embed.text stage), the query is also embedded with \
+            the same model and vector hits are merged in; --semantic ranks by vector similarity alone.
             """)
 
     @Argument(help: "What to look for.")
     var query: String
 
     @OptionGroup var store: StoreOptions
+
+    @OptionGroup var models: ModelOptions
+
+    @Flag(name: .long, help: "Rank moments by embedding similarity to the query (needs --pipeline and an embed.text stage's vectors).")
+    var semantic = false
 
     @Option(help: ArgumentHelp("Only this kind of text: \(VidpipeStore.searchKinds.joined(separator: ", ")).", valueName: "kind"))
     var kind: String?
@@ -30,17 +39,59 @@ struct SearchCommand: ParsableCommand {
             throw ValidationError("--kind must be one of \(VidpipeStore.searchKinds.joined(separator: ", ")) (got '\(kind)')")
         }
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+        if semantic && models.pipeline == nil {
+            throw ValidationError("--semantic needs --pipeline FILE: the pipeline whose embed.text stage and provider made the vectors")
+        }
+    }
+
+    /// The store: --db, else the pipeline's `store:`, else $VIDPIPE_DB / ./vidpipe.sqlite.
+    func storePath(_ graph: PipelineGraph?) -> String {
+        if store.db == nil, let configured = graph?.config.store { return configured }
+        return store.resolvedPath
+    }
+
+    /// Vector hits when the pipeline names an embedding model and the store has its vectors; nil otherwise.
+    func vectorHits(_ graph: PipelineGraph, _ db: VidpipeStore) throws -> [SearchHit]? {
+        let choice = ModelChoice.choose(graph, types: ["embed.text"], preferred: models.provider)
+        let stored = try db.embeddingModels()
+        guard let provider = choice?.provider,
+              let model = models.model ?? choice?.model ?? stored.first, stored.contains(model) else {
+            if semantic {
+                printError("error: no embeddings to search in \(db.path)"
+                           + (stored.isEmpty ? "" : " for that model (stored: \(stored.joined(separator: ", ")))")
+                           + "\n  hint: add an embed.text stage (provider + model) to the pipeline and run it")
+                throw ExitCode(1)
+            }
+            return nil
+        }
+        let client = try ModelChoice.client(graph, name: provider, store: db, factory: ModelProviders.openAI)
+        do {
+            return try HybridSearch.semantic(query, store: db, provider: client, model: model, kind: kind, limit: limit)
+        } catch let error as ModelProviderError {
+            if semantic {
+                printError("error: \(error.message)")
+                throw ExitCode(1)
+            }
+            printError("warning: full-text results only: \(error.message)")
+            return nil
+        }
     }
 
     func run() throws {
-        let db = try openExistingStore(store.resolvedPath)
+        let graph = try models.pipeline.map(loadGraph)
+        let db = try openExistingStore(storePath(graph))
         let highlight = !json && isatty(STDOUT_FILENO) == 1
-        let hits: [SearchHit]
-        do {
-            hits = try db.search(query, kind: kind, limit: limit, marks: highlight ? ("\u{1B}[1m", "\u{1B}[0m") : ("[", "]"))
-        } catch let error as StoreError {
-            printError("error: \(error)")
-            throw ExitCode(1)
+        var hits: [SearchHit] = []
+        if !semantic {
+            do {
+                hits = try db.search(query, kind: kind, limit: limit, marks: highlight ? ("\u{1B}[1m", "\u{1B}[0m") : ("[", "]"))
+            } catch let error as StoreError {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        if let graph, let vectors = try vectorHits(graph, db) {
+            hits = semantic ? vectors : HybridSearch.merge(hits, vectors, limit: limit)
         }
         if json {
             try printJSON(hits)
