@@ -20,6 +20,18 @@ func call<T: Sendable>(_ body: @escaping @Sendable () throws(ModelProviderError)
     }
 }
 
+/// `call`, with the call's own duration measured on the thread that makes it (so a busy test process,
+/// slow to resume the awaiting test, does not count).
+func timedCall<T: Sendable>(_ body: @escaping @Sendable () throws(ModelProviderError) -> T) async
+    -> (result: Result<T, ModelProviderError>, elapsed: Double) {
+    await offPool {
+        let start = Date()
+        let result: Result<T, ModelProviderError>
+        do throws(ModelProviderError) { result = .success(try body()) } catch { result = .failure(error) }
+        return (result, Date().timeIntervalSince(start))
+    }
+}
+
 extension Result {
     var error: Failure? { if case .failure(let e) = self { e } else { nil } }
     var value: Success? { if case .success(let v) = self { v } else { nil } }

@@ -17,11 +17,11 @@ import NIOPosix
 ///     // point a provider at server.baseURL ("http://127.0.0.1:PORT/v1") …
 ///     #expect(server.requests.count == 1)
 ///
-/// Handlers and delays run on Swift concurrency's pool. On Linux, threads blocked on `DispatchQueue.global()`
-/// starve that pool process-wide, so tests that block (as `ModelProvider` calls do) should block on threads
-/// of their own or on their own serial queues (`DispatchQueue(label:)`), not on the global queues.
+/// Handlers run on the server's own event-loop thread and delays are timers on it: nothing waits for
+/// Swift concurrency's pool, which other tests in the same process may keep busy with blocking work
+/// (a handler must therefore answer at once; use `TestResponse.delayed(_:)` for a slow server).
 public final class OpenAITestServer: Sendable {
-    public typealias Handler = @Sendable (RecordedRequest) async -> TestResponse
+    public typealias Handler = @Sendable (RecordedRequest) -> TestResponse
 
     private let state: ServerState
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -58,13 +58,8 @@ public final class OpenAITestServer: Sendable {
     public func shutdown() async {
         guard let channel = state.stopping() else { return }
         try? await channel.close()
-        // Requests may still arrive on open keep-alive connections: drain until none is pending.
-        while case let tasks = state.pendingTasks(), !tasks.isEmpty {
-            for task in tasks {
-                task.cancel()
-                await task.value
-            }
-        }
+        // Answers still waiting out their delay are dropped; the event loop's shutdown closes every connection.
+        for timer in state.pendingTimers() { timer.cancel() }
         try? await group.shutdownGracefully()
     }
 
@@ -135,8 +130,7 @@ final class ServerState: @unchecked Sendable {
     private var nextIndex = 0
     private var current = 0
     private var most = 0
-    private var tasks: [Int: Task<Void, Never>] = [:]
-    private var answered: Set<Int> = []
+    private var timers: [Int: Scheduled<Void>] = [:]
 
     init(handler: @escaping OpenAITestServer.Handler) { self.handler = handler }
 
@@ -186,24 +180,20 @@ final class ServerState: @unchecked Sendable {
         }
     }
 
-    func track(_ task: Task<Void, Never>, index: Int) {
-        locked {
-            // The task may have finished before it was tracked.
-            if answered.remove(index) == nil { tasks[index] = task }
-        }
-    }
+    /// Called on the event loop, before the timer can fire (it fires on the same loop).
+    func track(_ timer: Scheduled<Void>, index: Int) { locked { timers[index] = timer } }
 
     func finish(index: Int) {
         locked {
             current -= 1
-            if tasks.removeValue(forKey: index) == nil { answered.insert(index) }
+            timers.removeValue(forKey: index)
         }
     }
 
-    func pendingTasks() -> [Task<Void, Never>] { locked { Array(tasks.values) } }
+    func pendingTimers() -> [Scheduled<Void>] { locked { Array(timers.values) } }
 }
 
-/// Collects one request's head and body, then answers it from a task (so a delay never blocks the event loop).
+/// Collects one request's head and body, then answers it on the event loop (a delay is a timer, never a wait).
 final class RequestCollector: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -228,29 +218,18 @@ final class RequestCollector: ChannelInboundHandler, RemovableChannelHandler {
                                                  headers: head.headers.map { ($0.name, $0.value) }, body: body)
             body = []
             let keepAlive = head.isKeepAlive
+            let response = handler(request)
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            let eventLoop = context.eventLoop
             let state = self.state
-            let task = Task {
-                let response = await handler(request)
-                if response.delay > 0 {
-                    try? await Task.sleep(for: .milliseconds(Int64(response.delay * 1000)))
-                }
-                if Task.isCancelled {
-                    state.finish(index: request.index)
-                    return
-                }
-                // Wait until the answer is written, so `shutdown()` can await every write before the loop stops.
-                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                    eventLoop.execute {
-                        RequestCollector.write(response, keepAlive: keepAlive, on: bound.value) {
-                            state.finish(index: request.index)
-                            done.resume()
-                        }
-                    }
-                }
+            let answer = {
+                RequestCollector.write(response, keepAlive: keepAlive, on: bound.value) { state.finish(index: request.index) }
             }
-            state.track(task, index: request.index)
+            if response.delay > 0 {
+                let timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(response.delay * 1000))) { answer() }
+                state.track(timer, index: request.index)
+            } else {
+                answer()
+            }
         }
     }
 

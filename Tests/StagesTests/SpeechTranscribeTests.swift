@@ -180,7 +180,7 @@ struct SpeechTranscribeTests {
         tiny.maxSegment = Seconds(0.5)
         #expect { try tiny.validate() } throws: { ($0 as? ParameterError)?.key == "max_segment" }
         #expect(Set(SpeechTranscribe.Parameters.documentation.map(\.name))
-                == ["engine", "model_dir", "lm", "dict", "padding", "max_segment", "model_type", "language"])
+                == ["engine", "model_dir", "lm", "dict", "padding", "max_segment", "model_type", "language", "model"])
         #expect(StageRegistry.type(named: "speech.transcribe") == SpeechTranscribe.self)
     }
 
