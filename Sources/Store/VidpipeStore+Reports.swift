@@ -68,7 +68,8 @@ extension VidpipeStore {
         return try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
     }
 
-    /// Transcript segments (with words), OCR text (with boxes) and caption cues, as export objects.
+    /// Transcript segments (with words), OCR text (with boxes), caption cues, frame captions, timeline records,
+    /// reasoning items and the embeddings' shape, as export objects.
     private func addTextOutputs(to entry: inout [String: Any], videoID: Int64, stage: String) throws {
         func parsed(_ json: String?) -> Any {
             guard let json, let value = try? JSONSerialization.jsonObject(with: Data(json.utf8)) else { return NSNull() }
@@ -91,6 +92,30 @@ extension VidpipeStore {
         let cues = try subtitleCues(videoID: videoID, stage: stage)
         if !cues.isEmpty {
             entry["subtitle_cues"] = cues.map { ["idx": $0.idx, "start_s": $0.startS, "end_s": $0.endS, "text": $0.text] as [String: Any] }
+        }
+        let captions = try captions(videoID: videoID, stage: stage)
+        if !captions.isEmpty {
+            entry["captions"] = captions.map {
+                ["start_s": $0.startS, "end_s": $0.endS, "frame_id": Self.json($0.frameID), "text": $0.text,
+                 "model": Self.json($0.model), "reused_from_s": Self.json($0.reusedFromS)] as [String: Any]
+            }
+        }
+        let timeline = try timeline(videoID: videoID, stage: stage)
+        if !timeline.isEmpty { entry["timeline"] = timeline.map { parsed($0.recordJSON) } }
+        let reasoning = try reasoning(videoID: videoID, stage: stage)
+        if !reasoning.isEmpty {
+            entry["reasoning"] = reasoning.map {
+                ["task": $0.task, "idx": $0.idx, "start_s": Self.json($0.startS), "end_s": Self.json($0.endS), "text": $0.text,
+                 "json": parsed($0.json), "model": Self.json($0.model)] as [String: Any]
+            }
+        }
+        let vectors = try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT count(*) AS n, max(dim) AS dim, max(model) AS model FROM embeddings WHERE video_id = ? AND stage = ?",
+                             arguments: [videoID, stage])
+        }
+        if let vectors, let n: Int = vectors["n"], n > 0 {
+            // Vectors are not exported (read them from the store); their count and shape are.
+            entry["embeddings"] = ["count": n, "dim": vectors["dim"] as Int? ?? 0, "model": Self.json(vectors["model"] as String?)] as [String: Any]
         }
     }
 

@@ -108,6 +108,15 @@ struct ModelPipelineTests {
         #expect(try store.transcript(videoID: video.id, stage: "speech").first?.text == "hello there")
         #expect(try store.embeddings(videoID: video.id, stage: "embed").count >= 2)
 
+        // The JSON export carries the model outputs.
+        let export = try Self.vidpipe(["export", "clip.mp4", "--db", dir.path("store.sqlite"), "--format", "json"])
+        let document = try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [String: Any]
+        let exported = document?["stages"] as? [String: [String: Any]]
+        #expect((exported?["describe"]?["captions"] as? [Any])?.count == 3)
+        #expect((exported?["timeline"]?["timeline"] as? [Any])?.count == 3)
+        #expect((exported?["chapters"]?["reasoning"] as? [Any])?.count == 2)
+        #expect((exported?["embed"]?["embeddings"] as? [String: Any])?["dim"] as? Int == 3)
+
         // What went over the wire.
         let chats = server.requests(path: "/v1/chat/completions")
         let imageRequest = try #require(chats.first { $0.bodyText.contains("image_url") })
