@@ -248,7 +248,8 @@ public struct ModelProviderError: Error, Sendable, Equatable, CustomStringConver
 }
 
 /// A model server. Calls block the calling thread: call them from Dispatch queues or threads, never
-/// from Swift concurrency's cooperative pool. Every provider caps its in-flight requests at its
+/// from Swift concurrency's cooperative pool (on Linux that pool runs on Dispatch's shared threads,
+/// so code waiting on the pool — an in-process test server, say — must not be starved by blockers). Every provider caps its in-flight requests at its
 /// `max_concurrency`, across all callers that share it.
 public protocol ModelProvider: AnyObject, Sendable {
     /// The name under `providers:`.
