@@ -52,6 +52,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "vidpipe-bench",
+            dependencies: ["MediaIO", "Stages", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "MediaIO", "TestSupport"]),
