@@ -256,6 +256,20 @@ def write_doc(results, note):
     open(DOC, "w").write(doc)
 
 
+def save(results, rows=()):
+    """Merges into bench-out/results.json (another bench process may have written rows since) and
+    returns the merged results."""
+    merged = json.load(open(RESULTS)) if os.path.exists(RESULTS) else {"rows": {}}
+    for key, value in results.items():
+        if key != "rows":
+            merged[key] = value
+    for row in rows:
+        merged["rows"][row["name"]] = row
+    with open(RESULTS, "w") as f:
+        json.dump(merged, f, indent=1)
+    return merged
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 rounds and 30 s inputs: a smoke check")
@@ -263,6 +277,7 @@ def main():
     ap.add_argument("--runs", type=int, help="measured rounds per row (default 5, --quick 3)")
     ap.add_argument("--no-build", action="store_true", help="use the release binaries already built")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    ap.add_argument("--long-minutes", type=int, default=20, help="length of the long clip of the memory row")
     ap.add_argument("--note", default="", help="a sentence for the doc (e.g. the machine was shared)")
     args = ap.parse_args()
     args.runs = args.runs or (3 if args.quick else 5)
@@ -281,18 +296,19 @@ def main():
                          "Shot corpus: scripts/bench/media.py SHOT_CLIPS (hard cuts between lavfi generators, "
                          "xfade fades/dissolves/fades through black and white, fast scroll/spin/zoom/pan without "
                          "cuts, 2-frame white flashes), truth in bench-out/corpus/*.json.")
+    produced = []
     for name in args.only or list(ROWS):
         print(f"bench: {name}", flush=True)
         for r in ROWS[name](args):
             results["rows"][r["name"]] = r
             print(f"  {r['name']}: " + (f"vidpipe {r['vidpipe_s']:.3f} s, peer {r['peer_s']:.3f} s, ratio {r['ratio']:.2f}×"
                                         if "ratio" in r else r["measured"]) + f" — {r['extra']}", flush=True)
-        with open(RESULTS, "w") as f:
-            json.dump(results, f, indent=1)
+            produced.append(r)
+            save(results, [r])
+    results = save(results, produced)
     if not args.quick:
         results["date"] = now()
-    with open(RESULTS, "w") as f:
-        json.dump(results, f, indent=1)
+        save(results, produced)
     if not args.no_doc:
         write_doc(results, args.note + (" (--quick run: shorter inputs, 3 rounds)" if args.quick else ""))
 
