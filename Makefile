@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_DIR := demo
 
-.PHONY: demo test build release setup clean
+.PHONY: demo test build release setup clean bench
 
 setup:
 	@bash scripts/setup.sh
@@ -38,6 +38,11 @@ demo: release
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Performance against the ffmpeg CLI and PySceneDetect; rewrites the section of docs/benchmarks.md.
+# BENCH_ARGS=--quick for a smoke check, BENCH_ARGS="--only shots" for one row.
+bench: setup
+	python3 scripts/bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .build $(DEMO_DIR)

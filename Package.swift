@@ -70,6 +70,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "vidpipe-bench",
+            dependencies: ["MediaIO", "Stages", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // A scriptable OpenAI-shaped HTTP/1.1 server on 127.0.0.1 for provider and pipeline tests.
         .target(

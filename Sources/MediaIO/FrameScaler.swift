@@ -41,13 +41,17 @@ final class FrameScaler {
                    isKeyframe: Bool) throws -> VideoFrame {
         let srcWidth = Int(frame.pointee.width), srcHeight = Int(frame.pointee.height)
         let sar = FFmpegLibrary.double(frame.pointee.sample_aspect_ratio)
-        let (outWidth, outHeight) = FrameScaler.outputSize(width: srcWidth, height: srcHeight, sar: sar,
-                                                           rotation: rotation, maxWidth: request.maxWidth,
-                                                           maxHeight: request.maxHeight)
+        let (outWidth, outHeight) = request.exactSize && request.maxWidth > 0 && request.maxHeight > 0
+            ? (request.maxWidth, request.maxHeight)
+            : FrameScaler.outputSize(width: srcWidth, height: srcHeight, sar: sar, rotation: rotation,
+                                     maxWidth: request.maxWidth, maxHeight: request.maxHeight)
         // The scaler works before rotation, so a quarter turn swaps its output sides.
         let (scaledWidth, scaledHeight) = quarterTurn ? (outHeight, outWidth) : (outWidth, outHeight)
         let bytesPerPixel = request.layout.bytesPerPixel
-        let flags = outWidth <= 160 ? SWS_FAST_BILINEAR : SWS_BILINEAR
+        // Not SWS_FAST_BILINEAR, even for small analysis frames: its 2-tap filter ignores most source
+        // pixels when shrinking a lot, so fine moving texture aliases into large frame-to-frame
+        // differences (false shot cuts on the bench corpus); SWS_BILINEAR widens its filter to the ratio.
+        let flags = SWS_BILINEAR
         context = sws_getCachedContext(context, Int32(srcWidth), Int32(srcHeight),
                                        AVPixelFormat(rawValue: frame.pointee.format),
                                        Int32(scaledWidth), Int32(scaledHeight),

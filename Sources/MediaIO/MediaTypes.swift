@@ -81,14 +81,19 @@ public struct FrameRequest: Sendable, Hashable {
     public var layout: PixelLayout
     /// For sparse policies: deliver the nearest keyframe instead of the exact time (much faster).
     public var snapToKeyframe: Bool
+    /// When true and both maxWidth and maxHeight are set, the frame is scaled to exactly that size
+    /// (after rotation), ignoring its aspect ratio, like ffmpeg's `scale=W:H`; models with a fixed
+    /// input size want this.
+    public var exactSize: Bool
 
     public init(policy: SamplingPolicy, maxWidth: Int = 0, maxHeight: Int = 0, layout: PixelLayout = .rgb24,
-                snapToKeyframe: Bool = false) {
+                snapToKeyframe: Bool = false, exactSize: Bool = false) {
         self.policy = policy
         self.maxWidth = maxWidth
         self.maxHeight = maxHeight
         self.layout = layout
         self.snapToKeyframe = snapToKeyframe
+        self.exactSize = exactSize
     }
 }
 

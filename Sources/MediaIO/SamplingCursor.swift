@@ -1,3 +1,5 @@
+internal import CFFmpeg
+
 /// Where one FrameRequest stands during a pass: which frames it takes and which target comes next.
 struct SamplingCursor {
     private enum Kind {
@@ -33,6 +35,24 @@ struct SamplingCursor {
 
     /// True when a sparse cursor has served all its targets; dense cursors finish only at the end of the file.
     var isFinished: Bool { isSparse && pendingTarget == nil }
+
+    /// The most the decoder may discard of the packet presented at `packetTime` (nil when unknown) without
+    /// changing what this cursor is served: keyframe cursors (and snapped targets) take keyframes only;
+    /// an exact target t is served by the first frame at or after t - halfFrame, so before that a frame
+    /// nothing references (a non-reference B-frame) need not be decoded.
+    func discard(packetTime: Double?, halfFrame: Double) -> AVDiscard {
+        switch kind {
+        case .everyFrame:
+            return AVDISCARD_DEFAULT
+        case .keyframes:
+            return AVDISCARD_NONKEY
+        case .targets:
+            guard let target = pendingTarget else { return AVDISCARD_ALL }
+            if snapToKeyframe { return AVDISCARD_NONKEY }
+            guard let time = packetTime, time < target - halfFrame - 1e-6 else { return AVDISCARD_DEFAULT }
+            return AVDISCARD_NONREF
+        }
+    }
 
     /// Calls `take(targetTime)` once for every delivery the frame at `time` makes for this request, in order
     /// (several targets can fall on the same frame). A target t is served by the first frame whose time is

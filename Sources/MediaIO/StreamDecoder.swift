@@ -83,6 +83,14 @@ final class StreamDecoder {
         }
     }
 
+    /// Presentation time (shared axis) of the packet last read, nil when it has none.
+    var packetTime: Double? {
+        let pts = packet.pointee.pts
+        return pts == vp_nopts_value() ? nil : input.seconds(pts, timeBase: timeBase)
+    }
+
+    var packetIsKeyframe: Bool { packet.pointee.flags & AV_PKT_FLAG_KEY != 0 }
+
     /// Sends `packet` (or the end-of-stream marker when `endOfStream`) to the decoder. A packet the decoder
     /// rejects is counted and skipped; only running out of memory throws.
     func send(endOfStream: Bool = false) throws {

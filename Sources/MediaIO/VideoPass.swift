@@ -34,8 +34,7 @@ public final class VideoPass {
         let decoder = self.decoder
         if hasRun { _ = decoder.seek(to: 0) }
         hasRun = true
-        let onlyKeyframes = requests.allSatisfy { $0.policy == .keyframesOnly }
-        decoder.codec.pointee.skip_frame = onlyKeyframes ? AVDISCARD_NONKEY : AVDISCARD_DEFAULT
+        decoder.codec.pointee.skip_frame = AVDISCARD_DEFAULT
         var cursors = requests.map { SamplingCursor(request: $0, duration: info.duration) }
         let scalers = requests.map { FrameScaler(request: $0, rotation: info.rotation, path: input.path) }
         let seeking = cursors.allSatisfy(\.isSparse)
@@ -78,6 +77,17 @@ public final class VideoPass {
             }
             switch decoder.readPacket() {
             case .packet:
+                // Tell the decoder what it may drop of this packet (non-reference frames before an exact
+                // target, everything but keyframes for keyframe and snapped requests). Where the container
+                // indexes keyframes, their packet flags are reliable, so packets the decoder would discard
+                // anyway are not sent at all.
+                let packetTime = decoder.packetTime
+                let level = cursors.map { $0.discard(packetTime: packetTime, halfFrame: halfFrame).rawValue }.min()
+                    ?? AVDISCARD_DEFAULT.rawValue
+                if level >= AVDISCARD_NONKEY.rawValue && decoder.hasIndex && !decoder.packetIsKeyframe {
+                    continue reading
+                }
+                decoder.codec.pointee.skip_frame = AVDiscard(rawValue: level)
                 try decoder.send()
                 try receiveAll()
             case .endOfFile:

@@ -4,8 +4,9 @@ import MediaIO
 /// `shots.detect`: splits the video into shots with `ShotDetector` on every frame, decoded small.
 public struct ShotsDetect: StageType {
     public static let name = "shots.detect"
-    public static let summary = "Find hard cuts (content or adaptive HSV detection) and split the video into shots"
-    public static let version = 1
+    public static let summary = "Find hard cuts (content or adaptive HSV detection) and gradual transitions, and split the video into shots"
+    /// 2: frames scaled with an anti-aliasing filter; gradual transitions; flash filter aware of motion.
+    public static let version = 2
     public static let inputKinds: [DataKind] = []
     public static let outputKind: DataKind = .shots
     public static let media: MediaNeed = .video
@@ -18,10 +19,11 @@ public struct ShotsDetect: StageType {
         public var window: Int = 2
         public var minLength = Seconds(1)
         public var flashFilter = true
+        public var gradual = true
         public var analysisWidth = 128
 
         enum CodingKeys: String, CodingKey {
-            case mode, threshold, window
+            case mode, threshold, window, gradual
             case adaptiveThreshold = "adaptive_threshold"
             case minContent = "min_content"
             case minLength = "min_length"
@@ -41,6 +43,7 @@ public struct ShotsDetect: StageType {
             window = try c.decodeIfPresent(Int.self, forKey: .window) ?? d.window
             minLength = try c.decodeIfPresent(Seconds.self, forKey: .minLength) ?? d.minLength
             flashFilter = try c.decodeIfPresent(Bool.self, forKey: .flashFilter) ?? d.flashFilter
+            gradual = try c.decodeIfPresent(Bool.self, forKey: .gradual) ?? d.gradual
             analysisWidth = try c.decodeIfPresent(Int.self, forKey: .analysisWidth) ?? d.analysisWidth
         }
 
@@ -64,6 +67,8 @@ public struct ShotsDetect: StageType {
             ParameterDoc("min_length", "duration", default: "1s", "no shot is shorter than this"),
             ParameterDoc("flash_filter", "boolean", default: "true",
                          "ignore cuts whose next few frames return to the picture before (camera flashes)"),
+            ParameterDoc("gradual", "boolean", default: "true",
+                         "also cut at fades, dissolves and fades through black or white (in the middle of the transition)"),
             ParameterDoc("analysis_width", "integer (pixels)", default: "128", "frames are decoded scaled to this width"),
         ]
 
@@ -76,6 +81,7 @@ public struct ShotsDetect: StageType {
             s.window = window
             s.minLength = minLength.value
             s.flashFilter = flashFilter
+            s.gradual = gradual
             return s
         }
     }

@@ -38,24 +38,58 @@ struct ShotDetectorTests {
         #expect(abs((shots.last?.end ?? 0) - 6.4) < 1e-9)
     }
 
-    @Test("a fade out and in is not a cut in content mode")
-    func fadeOutIn() throws {
+    @Test("a fade through black is one cut inside the fade, and none without gradual", arguments: [ShotDetector.Mode.content, .adaptive])
+    func fadeOutIn(mode: ShotDetector.Mode) throws {
         let dir = try TemporaryDirectory()
         let frames = try render(
             "testsrc2=size=320x240:rate=25:duration=2,fade=t=out:st=1.5:d=0.4[a];"
                 + "smptebars=size=320x240:rate=25:duration=2,fade=t=in:st=0:d=0.4[b];[a][b]concat=n=2:v=1:a=0[out0]", dir)
         #expect(frames.count == 100)
-        #expect(detect(frames).count == 1)
+        let shots = detect(frames) { $0.mode = mode }
+        #expect(shots.count == 2)
+        let cut = shots.last?.start ?? 0
+        #expect(cut >= 1.5 - Self.frameDuration && cut <= 2.4 + Self.frameDuration, "cut at \(cut)")
+        #expect(detect(frames) { $0.mode = mode; $0.gradual = false }.count == 1)
     }
 
-    @Test("a cross dissolve is not a cut in content mode")
+    @Test("a cross dissolve is one cut inside the dissolve, and none without gradual")
     func crossDissolve() throws {
         let dir = try TemporaryDirectory()
         let frames = try render(
             "testsrc2=size=320x240:rate=25:duration=3[a];smptebars=size=320x240:rate=25:duration=3[b];"
                 + "[a][b]xfade=transition=fade:duration=1:offset=1.5[out0]", dir)
         #expect(frames.count > 100)
-        #expect(detect(frames).count == 1)
+        let shots = detect(frames)
+        #expect(shots.count == 2)
+        let cut = shots.last?.start ?? 0
+        #expect(cut >= 1.5 - Self.frameDuration && cut <= 2.5 + Self.frameDuration, "cut at \(cut)")
+        #expect(detect(frames) { $0.gradual = false }.count == 1)
+    }
+
+    @Test("steady fast change (scrolling, a colour-cycling gradient) adds no gradual cuts")
+    func steadyChangeIsNotGradual() throws {
+        let dir = try TemporaryDirectory()
+        for graph in ["testsrc2=size=320x240:rate=25:duration=6,scroll=horizontal=0.04",
+                      "gradients=size=320x240:rate=25:duration=6:speed=0.08:c0=#ff2020:c1=#2020ff:c2=#20ff20:nb_colors=3:seed=4"] {
+            let frames = try render(graph, dir)
+            #expect(frames.count == 150)
+            #expect(detect(frames).map(\.start) == detect(frames) { $0.gradual = false }.map(\.start), "\(graph)")
+        }
+    }
+
+    @Test("a two-frame white flash in a fast-scrolling shot is not a cut")
+    func flashInMotion() throws {
+        let dir = try TemporaryDirectory()
+        let frames = try render(
+            "testsrc2=size=320x240:rate=25:duration=3,scroll=horizontal=0.04,"
+                + "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(n,50,51)'", dir)
+        #expect(frames.count == 75)
+        let flash = 50 * Self.frameDuration
+        func cutNearFlash(_ shots: [ShotSpan]) -> Bool {
+            shots.dropFirst().contains { abs($0.start - flash) <= 2 * Self.frameDuration }
+        }
+        #expect(!cutNearFlash(detect(frames) { $0.minLength = 0.2 }))
+        #expect(cutNearFlash(detect(frames) { $0.minLength = 0.2; $0.flashFilter = false }))
     }
 
     @Test("a two-frame white flash is a cut only without the flash filter")
