@@ -111,6 +111,7 @@ public final class PipelineRunner: Sendable {
                     let file = files[index]
                     progress.began(file.path)
                     let outcome = processor.process(file)
+                    MemoryTuning.releaseFreedMemory()
                     progress.finished(file.path, bytes: file.sizeBytes, failed: outcome.status == .failed, unchanged: outcome.unchanged)
                     outcomes.withLock { $0.append(outcome) }
                     logger.trace("video finished", metadata: ["worker": "\(worker)", "path": "\(file.path)"])

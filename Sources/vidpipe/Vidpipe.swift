@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 
 @main
 struct Vidpipe: ParsableCommand {
@@ -16,6 +17,7 @@ struct Vidpipe: ParsableCommand {
 
     /// ArgumentParser exits 64 on usage errors; vidpipe's contract (DESIGN.md) is 1.
     static func main() {
+        MemoryTuning.limitArenas()
         do {
             var command = try parseAsRoot()
             try command.run()
