@@ -9,11 +9,9 @@ extension VidpipeStore {
             INSERT INTO captions (video_id, stage, frame_id, start_s, end_s, text, model, reused_from_s)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        let frames = try FrameIDLookup(db, videoID: videoID)
         for caption in captions {
-            var frameID = caption.frameID
-            if frameID == nil, let frameStage = caption.frameStage {
-                frameID = try frameIDAt(db, videoID: videoID, stage: frameStage, time: caption.startS)
-            }
+            let frameID = try caption.frameID ?? frames.id(stage: caption.frameStage, time: caption.startS)
             try statement.execute(arguments: [videoID, stage, frameID, caption.startS, caption.endS, caption.text,
                                               caption.model, caption.reusedFromS])
             if !caption.text.isEmpty {
@@ -21,13 +19,6 @@ extension VidpipeStore {
                           refID: db.lastInsertedRowID, start: caption.startS, end: caption.endS)
             }
         }
-    }
-
-    /// The id of the frame a frames stage stored at `time` (to the half millisecond), if any.
-    static func frameIDAt(_ db: Database, videoID: Int64, stage: String, time: Double) throws -> Int64? {
-        try Int64.fetchOne(db, sql: """
-            SELECT id FROM frames WHERE video_id = ? AND stage = ? AND abs(t_s - ?) < 0.0005 ORDER BY id LIMIT 1
-            """, arguments: [videoID, stage, time])
     }
 
     static func insertEmbeddings(_ rows: [EmbeddingRow], _ db: Database, videoID: Int64, stage: String) throws {
@@ -214,14 +205,14 @@ extension VidpipeStore {
     }
 
     static func fetchModelUsage(_ db: Database) throws -> [ModelUsage] {
-            try Row.fetchAll(db, sql: """
-                SELECT provider, model, count(*) AS calls, sum(prompt_tokens) AS p, sum(completion_tokens) AS c,
-                       sum(total_tokens) AS t
-                FROM model_calls GROUP BY provider, model ORDER BY t DESC, provider, model
-                """).map {
-                ModelUsage(provider: $0["provider"], model: $0["model"], calls: $0["calls"], prompt_tokens: $0["p"],
-                           completion_tokens: $0["c"], total_tokens: $0["t"])
-            }
+        try Row.fetchAll(db, sql: """
+            SELECT provider, model, count(*) AS calls, sum(prompt_tokens) AS p, sum(completion_tokens) AS c,
+                   sum(total_tokens) AS t
+            FROM model_calls GROUP BY provider, model ORDER BY t DESC, provider, model
+            """).map {
+            ModelUsage(provider: $0["provider"], model: $0["model"], calls: $0["calls"], prompt_tokens: $0["p"],
+                       completion_tokens: $0["c"], total_tokens: $0["t"])
+        }
     }
 }
 

@@ -22,14 +22,9 @@ extension VidpipeStore {
             INSERT INTO ocr_texts (video_id, stage, frame_id, t_s, text, confidence, boxes, reused_from_s)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let frameLookup = try db.makeStatement(sql: """
-            SELECT id FROM frames WHERE video_id = ? AND stage = ? AND abs(t_s - ?) < 0.0005 ORDER BY id LIMIT 1
-            """)
+        let frames = try FrameIDLookup(db, videoID: videoID)
         for text in texts {
-            var frameID = text.frameID
-            if frameID == nil, let frameStage = text.frameStage {
-                frameID = try Int64.fetchOne(frameLookup, arguments: [videoID, frameStage, text.tS])
-            }
+            let frameID = try text.frameID ?? frames.id(stage: text.frameStage, time: text.tS)
             try statement.execute(arguments: [videoID, stage, frameID, text.tS, text.text, finite(text.confidence),
                                               text.boxesJSON, text.reusedFromS])
             if !text.text.isEmpty {
@@ -45,6 +40,25 @@ extension VidpipeStore {
             """)
         for cue in cues {
             try statement.execute(arguments: [videoID, stage, cue.idx, cue.startS, cue.endS, cue.text])
+        }
+    }
+
+    /// Resolves (frames stage, time) to the id of the frame that stage stored there (to the half
+    /// millisecond), for rows that describe a frame (OCR text, captions). One prepared statement per write.
+    struct FrameIDLookup {
+        private let statement: Statement
+        private let videoID: Int64
+
+        init(_ db: Database, videoID: Int64) throws {
+            statement = try db.makeStatement(sql: """
+                SELECT id FROM frames WHERE video_id = ? AND stage = ? AND abs(t_s - ?) < 0.0005 ORDER BY id LIMIT 1
+                """)
+            self.videoID = videoID
+        }
+
+        func id(stage: String?, time: Double) throws -> Int64? {
+            guard let stage else { return nil }
+            return try Int64.fetchOne(statement, arguments: [videoID, stage, time])
         }
     }
 
