@@ -83,22 +83,10 @@ public struct EmbedText: StageType {
         let model = parameters.model.isEmpty ? nil : parameters.model
         let batchSize = parameters.batchSize, maxChars = parameters.maxChars
         return .compute {
-            let batches = stride(from: 0, to: items.count, by: batchSize).map { Array(items[$0..<min(items.count, $0 + batchSize)]) }
-            let results = parallelMap(batches, width: 4) { batch in
-                try provider.embed(EmbeddingRequest(model: model, inputs: batch.map { .text(String($0.text.prefix(maxChars))) }))
-            }
-            var vectors: [Embedding] = []
-            for (batch, result) in zip(batches, results) {
-                let answer = try result.get()
-                guard answer.vectors.count == batch.count else {
-                    throw StageModelError("the server returned \(answer.vectors.count) vectors for \(batch.count) texts")
-                }
-                for (item, vector) in zip(batch, answer.vectors) {
-                    vectors.append(Embedding(refKind: item.kind, start: item.start, end: item.end, text: item.text,
-                                             vector: vector, model: answer.model))
-                }
-            }
-            return .embeddings(vectors)
+            .embeddings(try EmbeddingBatches.embed(
+                items.map { EmbeddingBatches.Moment(kind: $0.kind, start: $0.start, end: $0.end, text: $0.text,
+                                                    input: .text(String($0.text.prefix(maxChars)))) },
+                provider: provider, model: model, batchSize: batchSize, width: 4, unit: "texts"))
         }
     }
 }
@@ -154,22 +142,44 @@ public struct EmbedFrames: StageType {
         let model = parameters.model.isEmpty ? nil : parameters.model
         let batchSize = parameters.batchSize
         return .compute {
-            let batches = stride(from: 0, to: frames.count, by: batchSize).map { Array(frames[$0..<min(frames.count, $0 + batchSize)]) }
-            let results = parallelMap(batches, width: 2) { batch in
-                try provider.embed(EmbeddingRequest(model: model, inputs: batch.map { .jpeg($0.jpeg) }))
-            }
-            var vectors: [Embedding] = []
-            for (batch, result) in zip(batches, results) {
-                let answer = try result.get()
-                guard answer.vectors.count == batch.count else {
-                    throw StageModelError("the server returned \(answer.vectors.count) vectors for \(batch.count) frames")
-                }
-                for (frame, vector) in zip(batch, answer.vectors) {
-                    vectors.append(Embedding(refKind: "frame", start: frame.time, end: frame.time, text: "", vector: vector,
-                                             model: answer.model))
-                }
-            }
-            return .embeddings(vectors)
+            .embeddings(try EmbeddingBatches.embed(
+                frames.map { EmbeddingBatches.Moment(kind: "frame", start: $0.time, end: $0.time, text: "", input: .jpeg($0.jpeg)) },
+                provider: provider, model: model, batchSize: batchSize, width: 2, unit: "frames"))
         }
+    }
+}
+
+/// Moments to vectors through `/embeddings`: in batches, a few in flight, vectors matched to inputs in order.
+enum EmbeddingBatches {
+    struct Moment: Sendable {
+        var kind: String
+        var start: Double
+        var end: Double
+        /// What is stored with the vector (the whole text; empty for a frame).
+        var text: String
+        /// What is sent.
+        var input: EmbeddingInput
+    }
+
+    static func embed(_ moments: [Moment], provider: any ModelProvider, model: String?, batchSize: Int, width: Int,
+                      unit: String) throws -> [Embedding] {
+        let batches = stride(from: 0, to: moments.count, by: batchSize).map {
+            Array(moments[$0..<min(moments.count, $0 + batchSize)])
+        }
+        let results = parallelMap(batches, width: width) { batch in
+            try provider.embed(EmbeddingRequest(model: model, inputs: batch.map(\.input)))
+        }
+        var vectors: [Embedding] = []
+        for (batch, result) in zip(batches, results) {
+            let answer = try result.get()
+            guard answer.vectors.count == batch.count else {
+                throw StageModelError("the server returned \(answer.vectors.count) vectors for \(batch.count) \(unit)")
+            }
+            for (moment, vector) in zip(batch, answer.vectors) {
+                vectors.append(Embedding(refKind: moment.kind, start: moment.start, end: moment.end, text: moment.text,
+                                         vector: vector, model: answer.model))
+            }
+        }
+        return vectors
     }
 }
