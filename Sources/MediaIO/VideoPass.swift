@@ -82,8 +82,8 @@ public final class VideoPass {
                 // indexes keyframes, their packet flags are reliable, so packets the decoder would discard
                 // anyway are not sent at all.
                 let packetTime = decoder.packetTime
-                let level = cursors.map { $0.discard(packetTime: packetTime, halfFrame: halfFrame).rawValue }.min()
-                    ?? AVDISCARD_DEFAULT.rawValue
+                var level = cursors.isEmpty ? AVDISCARD_DEFAULT.rawValue : Int32.max  // per packet: no array
+                for cursor in cursors { level = min(level, cursor.discard(packetTime: packetTime, halfFrame: halfFrame).rawValue) }
                 if level >= AVDISCARD_NONKEY.rawValue && decoder.hasIndex && !decoder.packetIsKeyframe {
                     continue reading
                 }

@@ -261,13 +261,14 @@ struct Reasoner: Sendable {
     }
 
     func request(_ record: String, _ prompt: String) -> ChatRequest {
-        var parts: [ChatPart] = [.text(VideoRecordText.wrap(record))]
-        for image in images {
-            parts.append(.text("Keyframe at \(VideoRecordText.seconds(image.time)) s:"))
-            parts.append(.jpeg(image.jpeg))
+        // Text only: one part (a plain string on the wire). With keyframes: the record, each image after its time, the prompt.
+        var parts: [ChatPart] = [.text(VideoRecordText.wrap(record) + (images.isEmpty ? "\n\n" + prompt : ""))]
+        if !images.isEmpty {
+            for image in images {
+                parts += [.text("Keyframe at \(VideoRecordText.seconds(image.time)) s:"), .jpeg(image.jpeg)]
+            }
+            parts.append(.text(prompt))
         }
-        parts.append(.text(prompt))
-        if images.isEmpty { parts = [.text(VideoRecordText.wrap(record) + "\n\n" + prompt)] }
         return ChatRequest(model: model, messages: [.system(VideoRecordText.systemMessage), ChatMessage(role: .user, parts: parts)],
                            maxTokens: parameters.maxTokens, temperature: parameters.temperature)
     }

@@ -80,8 +80,12 @@ public struct TimelineFuse: StageType {
             FusedShot(index: $0.index, start: $0.start, end: $0.end, keyframe: nil, captions: [], ocr: [], transcript: [])
         }
         // Keyframe: a frame tagged with the shot's index (frames.keyframes), else the frame nearest the shot's middle.
+        var framesByShot: [Int: [SampledFrame]] = [:]
+        for frame in keyframes {
+            if let i = shotIndex(at: frame.time) { framesByShot[i, default: []].append(frame) }
+        }
         for (i, shot) in ordered.enumerated() {
-            let inside = keyframes.filter { shotIndex(at: $0.time) == i }
+            let inside = framesByShot[i] ?? []
             let tagged = inside.first { $0.shotIndex == shot.index }
             let middle = (shot.start + shot.end) / 2
             records[i].keyframe = (tagged ?? inside.min { abs($0.time - middle) < abs($1.time - middle) })?.time
