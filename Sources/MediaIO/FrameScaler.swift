@@ -11,6 +11,7 @@ final class FrameScaler {
     private var context: OpaquePointer? = nil
     /// Scaled but not yet rotated pixels; reused between frames when a rotation is needed.
     private var unrotated: [UInt8] = []
+    private lazy var areaDownscaler = AreaDownscaler()
 
     init(request: FrameRequest, rotation: Int, path: String) {
         self.request = request
@@ -48,6 +49,18 @@ final class FrameScaler {
         // The scaler works before rotation, so a quarter turn swaps its output sides.
         let (scaledWidth, scaledHeight) = quarterTurn ? (outHeight, outWidth) : (outWidth, outHeight)
         let bytesPerPixel = request.layout.bytesPerPixel
+        let byteCount = scaledWidth * scaledHeight * bytesPerPixel
+        if request.filter == .area,
+           AreaDownscaler.supports(format: frame.pointee.format, width: srcWidth, height: srcHeight,
+                                   outWidth: scaledWidth, outHeight: scaledHeight) {
+            let scale = { (buffer: UnsafeMutablePointer<UInt8>) in
+                self.areaDownscaler.convert(frame, outWidth: scaledWidth, outHeight: scaledHeight,
+                                            layout: self.request.layout, into: buffer)
+            }
+            return VideoFrame(time: time, targetTime: targetTime, index: index, isKeyframe: isKeyframe,
+                              width: outWidth, height: outHeight, layout: request.layout,
+                              pixels: pack(byteCount: byteCount, width: scaledWidth, height: scaledHeight, scale))
+        }
         // Not SWS_FAST_BILINEAR, even for small analysis frames: its 2-tap filter ignores most source
         // pixels when shrinking a lot, so fine moving texture aliases into large frame-to-frame
         // differences (false shot cuts on the bench corpus); SWS_BILINEAR widens its filter to the ratio.
@@ -61,23 +74,27 @@ final class FrameScaler {
             throw MediaError(code: 0, operation: "scale frame", path: path,
                              message: "swscale cannot convert \(srcWidth)x\(srcHeight) pixel format \(frame.pointee.format)")
         }
-        let byteCount = scaledWidth * scaledHeight * bytesPerPixel
         let stride = Int32(scaledWidth * bytesPerPixel)
-        var pixels: [UInt8]
-        if rotation == 0 {
-            pixels = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, count in
-                _ = vp_sws_scale_packed(sws, frame, buffer.baseAddress, stride)
-                count = byteCount
-            }
-        } else {
-            if unrotated.count != byteCount { unrotated = [UInt8](repeating: 0, count: byteCount) }
-            unrotated.withUnsafeMutableBufferPointer { buffer in
-                _ = vp_sws_scale_packed(sws, frame, buffer.baseAddress, stride)
-            }
-            pixels = PixelRotation.rotate(unrotated, width: scaledWidth, height: scaledHeight,
-                                          bytesPerPixel: bytesPerPixel, clockwise: rotation)
+        let pixels = pack(byteCount: byteCount, width: scaledWidth, height: scaledHeight) { buffer in
+            _ = vp_sws_scale_packed(sws, frame, buffer, stride)
         }
         return VideoFrame(time: time, targetTime: targetTime, index: index, isKeyframe: isKeyframe,
                           width: outWidth, height: outHeight, layout: request.layout, pixels: pixels)
+    }
+
+    /// Runs `scale` (which writes `byteCount` packed bytes of a `width` x `height` image) into a new
+    /// pixel array, through the reused unrotated buffer when the frame must be turned upright.
+    private func pack(byteCount: Int, width: Int, height: Int,
+                      _ scale: (UnsafeMutablePointer<UInt8>) -> Void) -> [UInt8] {
+        if rotation == 0 {
+            return [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, count in
+                scale(buffer.baseAddress!)
+                count = byteCount
+            }
+        }
+        if unrotated.count != byteCount { unrotated = [UInt8](repeating: 0, count: byteCount) }
+        unrotated.withUnsafeMutableBufferPointer { scale($0.baseAddress!) }
+        return PixelRotation.rotate(unrotated, width: width, height: height,
+                                    bytesPerPixel: request.layout.bytesPerPixel, clockwise: rotation)
     }
 }

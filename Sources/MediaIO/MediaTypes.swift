@@ -85,16 +85,29 @@ public struct FrameRequest: Sendable, Hashable {
     /// (after rotation), ignoring its aspect ratio, like ffmpeg's `scale=W:H`; models with a fixed
     /// input size want this.
     public var exactSize: Bool
+    /// How the frame is shrunk. `.area` is for analysis frames far smaller than the source.
+    public var filter: ScalingFilter
 
     public init(policy: SamplingPolicy, maxWidth: Int = 0, maxHeight: Int = 0, layout: PixelLayout = .rgb24,
-                snapToKeyframe: Bool = false, exactSize: Bool = false) {
+                snapToKeyframe: Bool = false, exactSize: Bool = false, filter: ScalingFilter = .bilinear) {
         self.policy = policy
         self.maxWidth = maxWidth
         self.maxHeight = maxHeight
         self.layout = layout
         self.snapToKeyframe = snapToKeyframe
         self.exactSize = exactSize
+        self.filter = filter
     }
+}
+
+/// The downscaling filter of a `FrameRequest`.
+public enum ScalingFilter: String, Sendable, Hashable, Codable, CaseIterable {
+    /// swscale's bilinear filter (widened to the reduction), any pixel format: images people or models see.
+    case bilinear
+    /// The mean of each output pixel's source box, computed directly on 8-bit 4:2:0 planes when the
+    /// frame shrinks at least two-fold (other inputs fall back to `.bilinear`): cheaper by far for
+    /// small analysis frames, and free of aliasing.
+    case area
 }
 
 /// A decoded, scaled, rotated video frame that owns its pixels; safe to send across queues.

@@ -25,17 +25,39 @@ public final class VideoPass {
         halfFrame = info.fps > 0 ? 0.5 / info.fps : 0
     }
 
-    /// One decode of the video stream serving every request. `deliver(requestIndex, frame)` is called on the
-    /// calling thread, in presentation order per request. `shouldStop` is polled between packets (cancellation).
+    /// One decode of the video stream serving every request. `deliver(requestIndex, frame)` is called on
+    /// one serial conversion thread behind the decoder (never concurrently), in presentation order per
+    /// request, and every call has returned when `run` returns. `shouldStop` is polled between packets
+    /// (cancellation). An error thrown by `deliver` stops the pass and is rethrown.
     public func run(_ requests: [FrameRequest], shouldStop: () -> Bool = { false },
                     deliver: (Int, VideoFrame) throws -> Void) throws -> PassReport {
+        guard !requests.isEmpty else { return PassReport() }
+        return try withoutActuallyEscaping(deliver) { deliver in
+            let conversion = ConversionQueue(depth: 4)
+            let report: PassReport
+            do {
+                report = try decode(requests, shouldStop: { shouldStop() || conversion.failed },
+                                    conversion: conversion, deliver: deliver)
+            } catch {
+                try? conversion.finish()
+                throw error
+            }
+            try conversion.finish()
+            return report
+        }
+    }
+
+    /// The decoding loop of `run`: reads and decodes packets on the calling thread, decides which frames
+    /// each request takes, and hands those frames to `conversion`, which scales them and calls `deliver`.
+    private func decode(_ requests: [FrameRequest], shouldStop: () -> Bool, conversion: ConversionQueue,
+                        deliver: @escaping (Int, VideoFrame) throws -> Void) throws -> PassReport {
         var report = PassReport()
-        guard !requests.isEmpty else { return report }
         let decoder = self.decoder
         if hasRun { _ = decoder.seek(to: 0) }
         hasRun = true
         decoder.codec.pointee.skip_frame = AVDISCARD_DEFAULT
         var cursors = requests.map { SamplingCursor(request: $0, duration: info.duration) }
+        // Used only on the conversion queue.
         let scalers = requests.map { FrameScaler(request: $0, rotation: info.rotation, path: input.path) }
         let seeking = cursors.allSatisfy(\.isSparse)
         var state = PassState(position: decoder.hasIndex ? (decoder.indexedKeyframe(atOrBefore: 0) ?? 0) : 0)
@@ -48,18 +70,24 @@ public final class VideoPass {
             let index = report.decodedFrames
             report.decodedFrames += 1
             state.position = time
+            // What each request takes of this frame: its targets (nil for dense requests), in order.
+            var takes: [(request: Int, targets: [Double?])] = []
             for r in cursors.indices {
-                var made: VideoFrame? = nil
-                try cursors[r].serve(time: time, isKeyframe: isKeyframe, halfFrame: halfFrame,
-                                     keyframeBefore: keyframeBefore) { target in
-                    if made == nil {
-                        made = try scalers[r].makeFrame(from: frame, time: time, targetTime: target, index: index,
-                                                        isKeyframe: isKeyframe)
-                    } else {
-                        made!.targetTime = target
+                var targets: [Double?] = []
+                cursors[r].serve(time: time, isKeyframe: isKeyframe, halfFrame: halfFrame,
+                                 keyframeBefore: keyframeBefore) { targets.append($0) }
+                if !targets.isEmpty { takes.append((r, targets)) }
+                report.deliveredFrames += targets.count
+            }
+            guard !takes.isEmpty else { return }
+            try conversion.submit(frame) { frame in
+                for (r, targets) in takes {
+                    var made = try scalers[r].makeFrame(from: frame, time: time, targetTime: targets[0],
+                                                        index: index, isKeyframe: isKeyframe)
+                    for target in targets {
+                        made.targetTime = target
+                        try deliver(r, made)
                     }
-                    try deliver(r, made!)
-                    report.deliveredFrames += 1
                 }
             }
         }

@@ -21,6 +21,7 @@ public struct ShotsDetect: StageType {
         public var flashFilter = true
         public var gradual = true
         public var analysisWidth = 128
+        public var analysisFilter = ScalingFilter.area
 
         enum CodingKeys: String, CodingKey {
             case mode, threshold, window, gradual
@@ -29,6 +30,7 @@ public struct ShotsDetect: StageType {
             case minLength = "min_length"
             case flashFilter = "flash_filter"
             case analysisWidth = "analysis_width"
+            case analysisFilter = "analysis_filter"
         }
 
         public init() {}
@@ -45,6 +47,7 @@ public struct ShotsDetect: StageType {
             flashFilter = try c.decodeIfPresent(Bool.self, forKey: .flashFilter) ?? d.flashFilter
             gradual = try c.decodeIfPresent(Bool.self, forKey: .gradual) ?? d.gradual
             analysisWidth = try c.decodeIfPresent(Int.self, forKey: .analysisWidth) ?? d.analysisWidth
+            analysisFilter = try c.decodeChoice(ScalingFilter.self, forKey: .analysisFilter, default: d.analysisFilter)
         }
 
         public func validate() throws(ParameterError) {
@@ -70,6 +73,8 @@ public struct ShotsDetect: StageType {
             ParameterDoc("gradual", "boolean", default: "true",
                          "also cut at fades, dissolves and fades through black or white (in the middle of the transition)"),
             ParameterDoc("analysis_width", "integer (pixels)", default: "128", "frames are decoded scaled to this width"),
+            ParameterDoc("analysis_filter", "area | bilinear", default: "area",
+                         "area: mean of each pixel's source box, read straight from 8-bit 4:2:0 video (other formats use bilinear); bilinear: swscale"),
         ]
 
         var detectorSettings: ShotDetector.Settings {
@@ -88,7 +93,8 @@ public struct ShotsDetect: StageType {
 
     public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
         guard context.info.hasVideo else { return .skip(reason: "no video stream") }
-        let request = FrameRequest(policy: .everyFrame, maxWidth: parameters.analysisWidth, maxHeight: 0, layout: .rgb24)
+        let request = FrameRequest(policy: .everyFrame, maxWidth: parameters.analysisWidth, maxHeight: 0, layout: .rgb24,
+                                   filter: parameters.analysisFilter)
         let sink = ShotsDetectSink(settings: parameters.detectorSettings, info: context.info)
         return .video(request, sink)
     }

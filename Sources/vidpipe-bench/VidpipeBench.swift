@@ -120,10 +120,14 @@ struct Shots: ParsableCommand {
     @Option(name: .long, help: "shots.detect min_length in seconds.")
     var minLength: Double = 1
 
+    @Option(name: .long, help: "shots.detect analysis_filter: area | bilinear")
+    var filter: String = "area"
+
     func validate() throws {
         guard ShotDetector.Mode(rawValue: detector) != nil else {
             throw ValidationError("--detector must be content or adaptive")
         }
+        guard ScalingFilter(rawValue: filter) != nil else { throw ValidationError("--filter must be area or bilinear") }
     }
 
     func run() throws {
@@ -131,6 +135,7 @@ struct Shots: ParsableCommand {
         var parameters = ShotsDetect.Parameters()
         parameters.mode = ShotDetector.Mode(rawValue: detector)!
         parameters.minLength = Seconds(minLength)
+        parameters.analysisFilter = ScalingFilter(rawValue: filter)!
         try parameters.validate()
         let pass = try VideoPass(path: input)
         let context = StageContext(videoPath: input, info: pass.info, upstream: [:])

@@ -105,7 +105,7 @@ struct ParameterDecodingTests {
     func documentation() throws {
         #expect(Set(ShotsDetect.Parameters.documentation.map(\.name))
                 == ["mode", "threshold", "adaptive_threshold", "min_content", "window", "min_length", "flash_filter",
-                    "gradual", "analysis_width"])
+                    "gradual", "analysis_width", "analysis_filter"])
         #expect(Set(AudioSegments.Parameters.documentation.map(\.name))
                 == ["engine", "window", "speech_db", "hysteresis_db", "min_speech", "min_silence"])
         #expect(Set(FramesSample.Parameters.documentation.map(\.name))

@@ -135,17 +135,20 @@ def row_keyframes(args):
 
 def row_shots(args):
     corpus = media.shot_corpus(os.path.join(OUT, "corpus"))
-    totals = {k: [0.0] * 1 for k in ("vp-content", "vp-adaptive", "sd-content", "sd-adaptive")}
-    counts = {k: {"tp": 0, "fp": 0, "fn": 0} for k in totals}
+    totals = {k: [0.0] * 1 for k in ("vp-content", "vp-adaptive", "sd-content", "sd-adaptive", "ff-decode")}
+    counts = {k: {"tp": 0, "fp": 0, "fn": 0} for k in totals if k != "ff-decode"}
     per_clip = {}
     rss = {k: 0.0 for k in totals}
     for name, (clip, gt) in corpus.items():
         cmds = {"vp-content": [BENCH, "shots", clip, "--detector", "content"],
                 "vp-adaptive": [BENCH, "shots", clip, "--detector", "adaptive"],
                 "sd-content": [PY, os.path.join(HERE, "pysd_cuts.py"), clip, "content"],
-                "sd-adaptive": [PY, os.path.join(HERE, "pysd_cuts.py"), clip, "adaptive"]}
+                "sd-adaptive": [PY, os.path.join(HERE, "pysd_cuts.py"), clip, "adaptive"],
+                # The floor for any detector that looks at every frame: decoding alone, no scaling, no output.
+                "ff-decode": ["ffmpeg", "-v", "error", "-i", clip, "-f", "null", "-"]}
         r = alternate(cmds, args.runs)
         per_clip[name] = {}
+        totals["ff-decode"][0] += r.pop("ff-decode")["median_s"]
         for k, v in r.items():
             out = json.loads(v["stdout"])
             frames = out["cuts"] if k.startswith("sd") else [round(t * gt["fps"]) for t in out["cuts"]]
@@ -174,6 +177,18 @@ def row_shots(args):
                      "commands": [f"{sh(cmds['vp-' + mode])}".replace(clip, "CLIP"),
                                   f"{sh(cmds['sd-' + mode])}".replace(clip, "CLIP")],
                      "date": now()})
+    decode = totals["ff-decode"][0]
+    vp = totals["vp-content"][0]
+    rows.append({"name": "shots-vs-decode", "work": f"shot detection (content) against decoding alone, the same "
+                 f"{len(corpus)} clips", "peer": "ffmpeg CLI decode only (-f null)", "vidpipe_s": round(vp, 3),
+                 "peer_s": round(decode, 3), "ratio": round(decode / vp, 2), "target": "within 10 % (≥ 0.91×)",
+                 "met": vp <= 1.1 * decode,
+                 "extra": f"vidpipe {100 * (vp / decode - 1):.1f} % over the decode alone (adaptive: "
+                          f"{100 * (totals['vp-adaptive'][0] / decode - 1):.1f} %); decode + 128×72 conversion + "
+                          f"detection vs decode",
+                 "commands": [f"{sh(cmds['vp-content'])}".replace(clip, "CLIP"),
+                              f"{sh(cmds['ff-decode'])}".replace(clip, "CLIP")],
+                 "date": now()})
     with open(os.path.join(OUT, "shots-detail.json"), "w") as f:
         json.dump(per_clip, f, indent=1)
     return rows
