@@ -47,9 +47,13 @@ final class VideoProcessor: Sendable {
         var outcome = VideoOutcome(path: file.path, status: .done, unchanged: false, error: nil, warnings: [], stages: [:])
         let video: VideoRow
         do {
-            let fingerprint = try store.cachedFingerprint(path: file.path, sizeBytes: file.sizeBytes, mtimeNs: file.mtimeNs)
-                ?? VideoFingerprint.compute(path: file.path)
-            video = try store.registerVideo(path: file.path, fingerprint: fingerprint, sizeBytes: file.sizeBytes, mtimeNs: file.mtimeNs)
+            if let known = try store.knownVideo(path: file.path, sizeBytes: file.sizeBytes, mtimeNs: file.mtimeNs) {
+                video = known
+            } else {
+                let fingerprint = try VideoFingerprint.compute(path: file.path)
+                video = try store.registerVideo(path: file.path, fingerprint: fingerprint, sizeBytes: file.sizeBytes,
+                                                mtimeNs: file.mtimeNs)
+            }
         } catch {
             outcome.status = .failed
             outcome.error = "cannot read the file: \(error.localizedDescription)"

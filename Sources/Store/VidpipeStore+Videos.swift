@@ -2,13 +2,14 @@ import Foundation
 import GRDB
 
 extension VidpipeStore {
-    /// Fingerprint cache: the fingerprint last computed for this path if its size and mtime still
-    /// match, else nil.
-    public func cachedFingerprint(path: String, sizeBytes: Int64, mtimeNs: Int64) throws -> String? {
+    /// The row last registered for this path if the file's size and mtime still match (its
+    /// fingerprint is then taken as unchanged), else nil. A read only: an unchanged video costs a
+    /// no-op rerun one query, no write transaction.
+    public func knownVideo(path: String, sizeBytes: Int64, mtimeNs: Int64) throws -> VideoRow? {
         try pool.read { db in
-            try String.fetchOne(
-                db, sql: "SELECT fingerprint FROM videos WHERE path = ? AND size_bytes = ? AND mtime_ns = ?",
-                arguments: [path, sizeBytes, mtimeNs])
+            try Row.fetchOne(
+                db, sql: "SELECT \(VideoRow.selectColumns) FROM videos WHERE path = ? AND size_bytes = ? AND mtime_ns = ?",
+                arguments: [path, sizeBytes, mtimeNs]).map(VideoRow.init(row:))
         }
     }
 

@@ -43,12 +43,12 @@ import TestSupport
     @Test func fingerprintCacheHitsOnlyWhileSizeAndMtimeMatch() throws {
         let dir = try TemporaryDirectory()
         let store = try VidpipeStore(path: dir.path("store.sqlite"))
-        #expect(try store.cachedFingerprint(path: "/v/a.mp4", sizeBytes: 100, mtimeNs: 5) == nil)
+        #expect(try store.knownVideo(path: "/v/a.mp4", sizeBytes: 100, mtimeNs: 5) == nil)
         _ = try store.registerVideo(path: "/v/a.mp4", fingerprint: "fp-1", sizeBytes: 100, mtimeNs: 5)
-        #expect(try store.cachedFingerprint(path: "/v/a.mp4", sizeBytes: 100, mtimeNs: 5) == "fp-1")
-        #expect(try store.cachedFingerprint(path: "/v/a.mp4", sizeBytes: 101, mtimeNs: 5) == nil)
-        #expect(try store.cachedFingerprint(path: "/v/a.mp4", sizeBytes: 100, mtimeNs: 6) == nil)
-        #expect(try store.cachedFingerprint(path: "/v/b.mp4", sizeBytes: 100, mtimeNs: 5) == nil)
+        #expect(try store.knownVideo(path: "/v/a.mp4", sizeBytes: 100, mtimeNs: 5)?.fingerprint == "fp-1")
+        #expect(try store.knownVideo(path: "/v/a.mp4", sizeBytes: 101, mtimeNs: 5) == nil)
+        #expect(try store.knownVideo(path: "/v/a.mp4", sizeBytes: 100, mtimeNs: 6) == nil)
+        #expect(try store.knownVideo(path: "/v/b.mp4", sizeBytes: 100, mtimeNs: 5) == nil)
     }
 
     @Test func probeAndStatusAreStored() throws {
