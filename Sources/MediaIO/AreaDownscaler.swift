@@ -78,34 +78,44 @@ final class AreaDownscaler {
     }
 
     /// Where each output column's and row's box starts and ends in a plane of one size, and the
-    /// fixed-point reciprocal of each column box's width; computed once per plane size.
-    private struct Bins {
-        let columns: [Int32]   // outWidth + 1 boundaries
-        let rows: [Int32]      // outHeight + 1 boundaries
+    /// fixed-point reciprocal of each box's area; computed once per plane and output size. Owns its
+    /// buffers (plain pointers: the inner loops read them without bounds checks).
+    private final class Bins {
+        let columns: UnsafeMutableBufferPointer<Int32>        // outWidth + 1 boundaries
+        let rows: UnsafeMutableBufferPointer<Int32>           // outHeight + 1 boundaries
         /// round(2^32 / area) of each output pixel's box, row after row: a multiply instead of a divide.
-        let inverseAreas: [UInt64]
+        let inverseAreas: UnsafeMutableBufferPointer<UInt64>
+
         init(width: Int, height: Int, outWidth: Int, outHeight: Int) {
-            let columns = (0...outWidth).map { Int32($0 * width / outWidth) }
-            let rows = (0...outHeight).map { Int32($0 * height / outHeight) }
-            var inverse = [UInt64]()
-            inverse.reserveCapacity(outWidth * outHeight)
+            columns = .allocate(capacity: outWidth + 1)
+            rows = .allocate(capacity: outHeight + 1)
+            inverseAreas = .allocate(capacity: outWidth * outHeight)
+            for i in 0...outWidth { columns[i] = Int32(i * width / outWidth) }
+            for i in 0...outHeight { rows[i] = Int32(i * height / outHeight) }
             for oy in 0..<outHeight {
                 for ox in 0..<outWidth {
                     let area = UInt64((rows[oy + 1] - rows[oy]) * (columns[ox + 1] - columns[ox]))
-                    inverse.append(((1 << 32) + area / 2) / area)
+                    inverseAreas[oy * outWidth + ox] = ((1 << 32) + area / 2) / area
                 }
             }
-            self.columns = columns
-            self.rows = rows
-            inverseAreas = inverse
+        }
+
+        deinit {
+            columns.deallocate()
+            rows.deallocate()
+            inverseAreas.deallocate()
         }
     }
-    private var bins: [Int: Bins] = [:]
+
+    private struct BinsKey: Hashable {
+        let width, height, outWidth, outHeight: Int
+    }
+    private var bins: [BinsKey: Bins] = [:]
 
     /// Box average of one plane into `outWidth` x `outHeight` bytes.
     private func average(plane: UnsafeMutablePointer<UInt8>, stride: Int, width: Int, height: Int,
                          outWidth: Int, outHeight: Int, into out: UnsafeMutablePointer<UInt8>) {
-        let key = width << 32 | height
+        let key = BinsKey(width: width, height: height, outWidth: outWidth, outHeight: outHeight)
         let planeBins: Bins
         if let cached = bins[key] {
             planeBins = cached
@@ -114,29 +124,32 @@ final class AreaDownscaler {
             bins[key] = planeBins
         }
         if columnSums.count < width { columnSums = [UInt16](repeating: 0, count: width) }
+        let columns = planeBins.columns.baseAddress!, rows = planeBins.rows.baseAddress!
         columnSums.withUnsafeMutableBufferPointer { sumsBuffer in
-            planeBins.inverseAreas.withUnsafeBufferPointer { inverseAreas in
-                let sums = sumsBuffer.baseAddress!
-                for oy in 0..<outHeight {
-                    let top = Int(planeBins.rows[oy]), bottom = Int(planeBins.rows[oy + 1])
-                    // The first row initialises the sums, the others add to them. One add per sample and
-                    // no dependence between columns: the compiler vectorises these loops.
-                    let first = plane + top * stride
-                    for x in 0..<width { sums[x] = UInt16(truncatingIfNeeded: first[x]) }
-                    for y in (top + 1)..<bottom {
-                        let row = plane + y * stride
-                        for x in 0..<width { sums[x] &+= UInt16(truncatingIfNeeded: row[x]) }
+            let sums = sumsBuffer.baseAddress!
+            for oy in 0..<outHeight {
+                let top = Int(rows[oy]), bottom = Int(rows[oy + 1])
+                // The first row initialises the sums, the others add to them. One add per sample and
+                // no dependence between columns: the compiler vectorises these loops.
+                let first = plane + top * stride
+                for x in 0..<width { sums[x] = UInt16(truncatingIfNeeded: first[x]) }
+                for y in (top + 1)..<bottom {
+                    let row = plane + y * stride
+                    for x in 0..<width { sums[x] &+= UInt16(truncatingIfNeeded: row[x]) }
+                }
+                // Boxes tile the row: one pass over the column sums in a plain loop (a box is only a
+                // few columns wide, too short for vector code to pay).
+                let outRow = out + oy * outWidth
+                let inverseRow = planeBins.inverseAreas.baseAddress! + oy * outWidth
+                var x = Int(columns[0])
+                for ox in 0..<outWidth {
+                    let right = Int(columns[ox + 1])
+                    var total: UInt32 = 0
+                    while x < right {
+                        total &+= UInt32(sums[x])
+                        x &+= 1
                     }
-                    let outRow = out + oy * outWidth
-                    let inverseRow = inverseAreas.baseAddress! + oy * outWidth
-                    var left = Int(planeBins.columns[0])
-                    for ox in 0..<outWidth {
-                        let right = Int(planeBins.columns[ox + 1])
-                        var total: UInt64 = 0
-                        for x in left..<right { total &+= UInt64(sums[x]) }
-                        outRow[ox] = UInt8(truncatingIfNeeded: (total &* inverseRow[ox] &+ (1 << 31)) >> 32)
-                        left = right
-                    }
+                    outRow[ox] = UInt8(truncatingIfNeeded: (UInt64(total) &* inverseRow[ox] &+ (1 << 31)) >> 32)
                 }
             }
         }
