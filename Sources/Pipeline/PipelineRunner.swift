@@ -111,8 +111,8 @@ public final class PipelineRunner: Sendable {
                     let file = files[index]
                     progress.began(file.path)
                     let outcome = processor.process(file)
-                    // Only after real work: trimming walks the heap, which costs more than checking an
-                    // unchanged video (a no-op rerun over 1,000 videos went from 1.5 s to 2.1 s with it).
+                    // Only after real work: an unchanged video allocates nothing worth returning, and
+                    // trimming walks the heap.
                     if !outcome.unchanged { MemoryTuning.releaseFreedMemory() }
                     progress.finished(file.path, bytes: file.sizeBytes, failed: outcome.status == .failed, unchanged: outcome.unchanged)
                     outcomes.withLock { $0.append(outcome) }
