@@ -10,14 +10,12 @@ import Foundation
 /// The first error a job throws is kept; later jobs are dropped (their frames still freed) and the
 /// decoding thread sees `failed` and stops reading. `finish()` waits for the queue and rethrows that error.
 final class ConversionQueue: @unchecked Sendable {  // `failure` is guarded by `lock`; the rest is immutable
-    private let queue = DispatchQueue(label: "vidpipe.frame-conversion", qos: .userInitiated)
-    private let slots: DispatchSemaphore
-    private let group = DispatchGroup()
+    private let worker: SerialWorker
     private let lock = NSLock()
     private var failure: (any Error)?
 
     init(depth: Int) {
-        slots = DispatchSemaphore(value: max(1, depth))
+        worker = SerialWorker(label: "vidpipe.frame-conversion", capacity: max(1, depth))
     }
 
     var failed: Bool { lock.withLock { failure != nil } }
@@ -31,12 +29,10 @@ final class ConversionQueue: @unchecked Sendable {  // `failure` is guarded by `
                              message: "out of memory")
         }
         let work = HandOff(frame: reference, job: job)
-        slots.wait()
-        queue.async(group: group) { [self] in
+        worker.submit { [self] in
             defer {
                 var frame: UnsafeMutablePointer<AVFrame>? = work.frame
                 av_frame_free(&frame)
-                slots.signal()
             }
             guard !failed else { return }
             do {
@@ -49,7 +45,7 @@ final class ConversionQueue: @unchecked Sendable {  // `failure` is guarded by `
 
     /// Waits until every submitted job has run, then throws the first error one of them threw.
     func finish() throws {
-        group.wait()
+        worker.finish {}
         if let failure = lock.withLock({ failure }) { throw failure }
     }
 
