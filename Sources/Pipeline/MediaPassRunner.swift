@@ -10,6 +10,8 @@ final class MediaPassRunner: Sendable {
     struct StageResult: Sendable {
         var output: Result<StageOutput, any Error>
         var elapsed: Double
+        /// The sink's own note (audio sinks), stored with the result.
+        var note: String? = nil
     }
 
     let path: String
@@ -100,7 +102,9 @@ final class MediaPassRunner: Sendable {
         } catch {
             passError = error
         }
-        return collect(slots, passError: passError, started: started) { try $0.finish() }
+        var results = collect(slots, passError: passError, started: started) { try $0.finish() }
+        for slot in slots { results[slot.stage]?.note = slot.worker.finish { slot.sink.note } }
+        return results
     }
 
     /// Waits for each sink's backlog, then finishes it (or reports the pass's or the sink's error).

@@ -20,7 +20,7 @@ enum StageOutputMapping {
         case .transcript(let segments):
             return .transcript(segments.map {
                 TranscriptRow(startS: $0.start, endS: $0.end, text: $0.text, confidence: $0.confidence,
-                              wordsJSON: $0.words.isEmpty ? nil : json($0.words))
+                              wordsJSON: $0.words.isEmpty ? nil : json($0.words), language: $0.language)
             })
         case .ocrText(let texts):
             return .ocrTexts(texts.map {
@@ -68,7 +68,7 @@ enum StageOutputMapping {
         case .transcript:
             return .transcript(try store.transcript(videoID: videoID, stage: stage).map {
                 TranscriptSegment(start: $0.startS, end: $0.endS, text: $0.text, confidence: $0.confidence,
-                                  words: $0.wordsJSON.flatMap { decode([WordTiming].self, $0) } ?? [])
+                                  words: $0.wordsJSON.flatMap { decode([WordTiming].self, $0) } ?? [], language: $0.language)
             })
         case .ocrText:
             return .ocrText(try store.ocrTexts(videoID: videoID, stage: stage).map {

@@ -169,7 +169,7 @@ final class VideoProcessor: Sendable {
                 switch result.output {
                 case .success(let output):
                     finished[name] = record(stage, video, output: output, elapsed: result.elapsed,
-                                            note: pass.warnings.current.isEmpty ? nil : pass.warnings.current.joined(separator: "; "))
+                                            note: ([result.note].compactMap { $0 } + pass.warnings.current).joined(separator: "; ").nilIfEmpty)
                     outputs[name] = output
                 case .failure(let error):
                     finished[name] = record(stage, video, .failed(describe(error)), elapsed: result.elapsed)

@@ -65,8 +65,9 @@ final class SherpaTranscriber {
     }
 
     /// Groups word pieces into words: a piece that begins with a space or SentencePiece's "▁"
-    /// starts a word, other pieces continue it. Only when every piece has a time; a word ends
-    /// where the next begins, the last at its pieces' end (or `end` without durations).
+    /// starts a word, other pieces continue it. Only when every piece has a time; a word ends at
+    /// its last piece's end where the model gives durations, else where the next word begins (the
+    /// last word at `end`).
     static func words(from tokens: [SherpaOfflineRecognizer.Token], end: Double) -> [WordTiming] {
         guard !tokens.isEmpty, tokens.allSatisfy({ $0.start != nil }) else { return [] }
         var groups: [[SherpaOfflineRecognizer.Token]] = []
@@ -86,10 +87,10 @@ final class SherpaTranscriber {
             guard !word.isEmpty, let wordStart = group[0].start else { continue }
             let last = group[group.count - 1]
             let wordEnd: Double
-            if i + 1 < groups.count, let next = groups[i + 1][0].start {
-                wordEnd = next
-            } else if let lastStart = last.start, let duration = last.duration, duration > 0 {
+            if let lastStart = last.start, let duration = last.duration, duration > 0 {
                 wordEnd = lastStart + duration
+            } else if i + 1 < groups.count, let next = groups[i + 1][0].start {
+                wordEnd = next
             } else {
                 wordEnd = end
             }

@@ -8,16 +8,16 @@ import ModelAPI
 /// (`speech.segments` or `audio.segments`), with word timings.
 public struct SpeechTranscribe: StageType {
     public static let name = "speech.transcribe"
-    public static let summary = "Transcribe the speech segments of an upstream stage (PocketSphinx, or Whisper/Moonshine/SenseVoice via sherpa-onnx), with word timings"
-    public static let version = 1
+    public static let summary = "Transcribe the speech segments of an upstream stage (Whisper by default; PocketSphinx, sherpa-onnx models or a model server), with word timings"
+    public static let version = 2
     public static let inputKinds: [DataKind] = [.audioSegments]
     public static let outputKind: DataKind = .transcript
     public static let media: MediaNeed = .audio
 
     public struct Parameters: StageParameters {
-        public static let engines = ["pocketsphinx", "sherpa", "openai"]
+        public static let engines = ["whisper", "pocketsphinx", "sherpa", "openai"]
 
-        public var engine = "pocketsphinx"
+        public var engine = "whisper"
         public var modelDir: String?
         public var lm: String?
         public var dict: String?
@@ -26,9 +26,10 @@ public struct SpeechTranscribe: StageType {
         public var modelType = SherpaModelType.whisper
         public var language = ""
         public var model = ""
+        public var workers = 2
 
         enum CodingKeys: String, CodingKey {
-            case engine, lm, dict, padding, model
+            case engine, lm, dict, padding, model, workers
             case modelDir = "model_dir"
             case maxSegment = "max_segment"
             case modelType = "model_type"
@@ -49,45 +50,75 @@ public struct SpeechTranscribe: StageType {
             modelType = try c.decodeChoice(SherpaModelType.self, forKey: .modelType, default: d.modelType)
             language = try c.decodeIfPresent(String.self, forKey: .language) ?? d.language
             model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
+            workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
         }
 
         public func validate() throws(ParameterError) {
             guard Parameters.engines.contains(engine) else {
                 throw ParameterError(key: "engine", "unknown engine '\(engine)'",
-                                     hint: "engines: pocketsphinx (offline, Debian's en-us model), sherpa (a Whisper, Moonshine or SenseVoice model directory) or openai (a server's /audio/transcriptions)")
+                                     hint: "engines: whisper (the default: an installed Whisper model, `vidpipe models list`), pocketsphinx (Debian's en-us model), sherpa (a Whisper, Moonshine or SenseVoice model directory) or openai (a server's /audio/transcriptions)")
             }
-            if engine != "openai" && !model.isEmpty {
-                throw ParameterError(key: "model", "only engine openai takes a model name",
-                                     hint: "pocketsphinx and sherpa take model_dir; set engine: openai to use a server")
+            if engine != "openai" && engine != "whisper" && !model.isEmpty {
+                throw ParameterError(key: "model", "engine \(engine) takes no model name",
+                                     hint: "pocketsphinx and sherpa take model_dir; engine whisper takes an installed model's name, engine openai a server's model")
             }
             if engine == "sherpa" && (modelDir ?? "").isEmpty {
                 throw ParameterError(key: "model_dir", "engine sherpa needs the model directory you downloaded",
                                      hint: modelType.downloadHint)
             }
             for (key, value) in [("model_dir", modelDir), ("lm", lm), ("dict", dict)] where value?.isEmpty == true {
-                throw ParameterError(key: key, "is empty", hint: "give a path, or leave the key out to use Debian's pocketsphinx-en-us")
+                throw ParameterError(key: key, "is empty", hint: "give a path, or leave the key out to use the default model")
             }
             try ParameterCheck.range(padding.value, 0...5, key: "padding")
             try ParameterCheck.range(maxSegment.value, 1...300, key: "max_segment")
+            try ParameterCheck.range(workers, 1...16, key: "workers")
+            if engine == "whisper" { _ = try whisperSettings() }
+        }
+
+        /// The installed Whisper model and the language to decode with, checked: the model's
+        /// manifest and file sizes, and the language against the model's languages.
+        func whisperSettings() throws(ParameterError) -> WhisperTranscriber.Settings {
+            let name = model.isEmpty ? WhisperModelFolder.defaultName : model
+            let folder: WhisperModelFolder
+            do {
+                folder = try WhisperModelFolder.locate(name: name, directory: modelDir)
+            } catch {
+                throw ParameterError(key: modelDir == nil ? "model" : "model_dir", error.message, hint: error.hint)
+            }
+            let code = language.lowercased() == "auto" ? "" : language.lowercased()
+            if !code.isEmpty && !folder.languages.contains(code) {
+                let hint = folder.multilingual
+                    ? "languages of \(folder.name): \(folder.languages.joined(separator: " ")), or auto"
+                    : "\(folder.name) is English-only: use language en (or leave it out), or model whisper-base for other languages"
+                throw ParameterError(key: "language", "\(folder.name) does not know the language '\(language)'", hint: hint)
+            }
+            return WhisperTranscriber.Settings(model: folder, language: folder.multilingual ? code : "en", workers: workers)
         }
 
         public static let documentation: [ParameterDoc] = [
-            ParameterDoc("engine", "pocketsphinx | sherpa | openai", default: "pocketsphinx",
-                         "speech recognizer: PocketSphinx (offline, Debian's en-us model), sherpa-onnx with a downloaded model, "
-                            + "or openai: each speech segment as a WAV to the stage's provider (POST /audio/transcriptions; "
-                            + "faster-whisper, whisper.cpp or OpenAI servers)"),
-            ParameterDoc("model", "string", default: "\"\"", "openai: the transcription model on the server (e.g. whisper-1); empty: the provider's `model`"),
-            ParameterDoc("model_dir", "path", default: PocketSphinxModel.debianAcousticModel,
-                         "pocketsphinx: acoustic model directory (mdef, means, ...); sherpa: the model directory (required; docs/providers.md)"),
+            ParameterDoc("engine", "whisper | pocketsphinx | sherpa | openai", default: "whisper",
+                         "speech recognizer: Whisper (an installed model, see `vidpipe models`), PocketSphinx (Debian's en-us model), "
+                            + "sherpa-onnx with a downloaded model directory, or openai: each speech segment as a WAV to the stage's provider "
+                            + "(POST /audio/transcriptions; faster-whisper, whisper.cpp or OpenAI servers)"),
+            ParameterDoc("model", "string", default: "whisper-tiny.en",
+                         "whisper: an installed model's name (whisper-tiny.en, whisper-base); openai: the transcription model on the server "
+                            + "(e.g. whisper-1; empty: the provider's `model`)"),
+            ParameterDoc("model_dir", "path", default: "—",
+                         "whisper: a folder written by scripts/models/convert-whisper.py (instead of `model`); pocketsphinx: acoustic "
+                            + "model directory (default \(PocketSphinxModel.debianAcousticModel)); sherpa: the model directory (required)"),
             ParameterDoc("model_type", "whisper | moonshine | sense_voice", default: "whisper",
                          "sherpa: the kind of model in model_dir"),
-            ParameterDoc("language", "string", default: "\"\"", "sherpa and openai: spoken language for multilingual models (e.g. en); empty = the model's default or auto"),
-            ParameterDoc("lm", "path", default: PocketSphinxModel.debianLanguageModel, "n-gram language model (ARPA or binary)"),
-            ParameterDoc("dict", "path", default: PocketSphinxModel.debianDictionary, "pronunciation dictionary"),
+            ParameterDoc("language", "string", default: "\"\"",
+                         "whisper: auto or empty = detect (multilingual models; English-only models always use en), or a code such as de "
+                            + "to force it; sherpa and openai: the language hint for multilingual models"),
+            ParameterDoc("workers", "integer", default: "2", "whisper: recognizers decoding side by side for one video (one thread each)"),
+            ParameterDoc("lm", "path", default: PocketSphinxModel.debianLanguageModel, "pocketsphinx: n-gram language model (ARPA or binary)"),
+            ParameterDoc("dict", "path", default: PocketSphinxModel.debianDictionary, "pocketsphinx: pronunciation dictionary"),
             ParameterDoc("padding", "duration", default: "200ms",
                          "audio added before and after each speech segment, so word edges are not cut"),
             ParameterDoc("max_segment", "duration", default: "30s",
-                         "longer speech segments are cut into equal parts no longer than this, each its own transcript segment"),
+                         "longer speech segments are cut into equal parts no longer than this (whisper: cut at the quietest moment "
+                            + "before 28 s instead, and max_segment only bounds what is held in memory, at least 120 s)"),
         ]
 
         var pocketSphinxModel: PocketSphinxModel {
@@ -109,6 +140,8 @@ public struct SpeechTranscribe: StageType {
             let provider = try context.requireProvider("speech.transcribe with engine openai")
             engine = .remote(RemoteTranscriber(provider: provider, model: parameters.model.isEmpty ? nil : parameters.model,
                                                language: parameters.language.isEmpty ? nil : parameters.language))
+        } else if parameters.engine == "whisper" {
+            engine = .whisper(try parameters.whisperSettings())  // a missing or damaged model fails here, before decoding
         } else if parameters.engine == "sherpa", let directory = parameters.modelDir {
             _ = try parameters.modelType.locateFiles(in: directory)  // a missing file fails here, before decoding
             engine = .sherpa(directory: directory, type: parameters.modelType, language: parameters.language)
@@ -117,8 +150,9 @@ public struct SpeechTranscribe: StageType {
             try model.check()  // a missing model fails here, before any decoding, naming the file
             engine = .pocketsphinx(model)
         }
+        let maxLength = parameters.engine == "whisper" ? max(120, parameters.maxSegment.value) : parameters.maxSegment.value
         let windows = SpeechWindow.plan(segments, padding: parameters.padding.value,
-                                        maxLength: parameters.maxSegment.value, duration: context.info.duration)
+                                        maxLength: maxLength, duration: context.info.duration)
         guard !windows.isEmpty else { return .compute { .transcript([]) } }
         return .audio(SpeechTranscribeSink(windows: windows, engine: engine))
     }

@@ -12,6 +12,8 @@ final class SpeechTranscribeSink: AudioChunkSink {
     enum Engine {
         case pocketsphinx(PocketSphinxModel)
         case sherpa(directory: String, type: SherpaModelType, language: String)
+        /// Whisper: windows packed into ≤ 28-s inputs, decoded by several recognizers side by side.
+        case whisper(WhisperTranscriber.Settings)
         /// A model server: windows are uploaded as they complete, a few at a time; results gathered at `finish`.
         case remote(RemoteTranscriber)
     }
@@ -20,6 +22,8 @@ final class SpeechTranscribeSink: AudioChunkSink {
     private let engine: Engine
     private var recognizer: PocketSphinxRecognizer?
     private var sherpa: SherpaTranscriber?
+    private var whisper: WhisperTranscriber?
+    private var pack = WhisperPack()
     private let rate = PocketSphinxRecognizer.sampleRate
     /// Index in `windows` of the next window to transcribe.
     private var next = 0
@@ -58,8 +62,15 @@ final class SpeechTranscribeSink: AudioChunkSink {
     func finish() throws -> StageOutput {
         try drain(final: true)
         if case .remote(let remote) = engine { segments += try remote.finish() }
+        if let whisper {
+            try whisper.submit(pack)
+            pack = WhisperPack()
+            segments += try whisper.finish()
+        }
         return .transcript(segments)
     }
+
+    var note: String? { whisper?.note }
 
     /// Transcribes every window whose samples are all buffered (at the end: whatever is there), then
     /// drops the samples before the next window.
@@ -85,6 +96,18 @@ final class SpeechTranscribeSink: AudioChunkSink {
         guard !samples.isEmpty else { return }
         if case .remote(let remote) = engine {
             remote.submit(samples: samples, sampleRate: rate, start: startTime)
+            return
+        }
+        if case .whisper(let settings) = engine {
+            let transcriber = whisper ?? WhisperTranscriber(settings: settings)
+            whisper = transcriber
+            for part in WhisperPack.parts(of: samples) {
+                if !pack.fits(part.count) {
+                    try transcriber.submit(pack)
+                    pack = WhisperPack()
+                }
+                pack.append(Array(samples[part]), mediaStart: startTime + Double(part.lowerBound) / Double(rate))
+            }
             return
         }
         if case .sherpa(let directory, let type, let language) = engine {

@@ -102,12 +102,16 @@ public struct TranscriptSegment: Sendable, Equatable {
     /// 0...1; nil when the engine gives none.
     public var confidence: Double?
     public var words: [WordTiming]
-    public init(start: Double, end: Double, text: String, confidence: Double?, words: [WordTiming] = []) {
+    /// The spoken language (ISO 639-1, e.g. "en") where the engine gives or was told one.
+    public var language: String?
+    public init(start: Double, end: Double, text: String, confidence: Double?, words: [WordTiming] = [],
+                language: String? = nil) {
         self.start = start
         self.end = end
         self.text = text
         self.confidence = confidence
         self.words = words
+        self.language = language
     }
 }
 
@@ -387,6 +391,12 @@ public protocol VideoFrameSink: AnyObject {
 public protocol AudioChunkSink: AnyObject {
     func consume(_ chunk: AudioChunk) throws
     func finish() throws -> StageOutput
+    /// A one-line note stored with the stage result, read after `finish` (e.g. what a filter removed).
+    var note: String? { get }
+}
+
+extension AudioChunkSink {
+    public var note: String? { nil }
 }
 
 /// How a stage does its work on one video.

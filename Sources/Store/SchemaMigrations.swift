@@ -6,7 +6,7 @@ import GRDB
 /// shipped; every later change is a new migration appended here.
 enum SchemaMigrations {
     /// Identifiers in application order; the last one is `VidpipeStore.schemaVersion`.
-    static let identifiers = ["v1", "v2", "v3"]
+    static let identifiers = ["v1", "v2", "v3", "v4"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -19,6 +19,9 @@ enum SchemaMigrations {
         migrator.registerMigration("v3") { db in
             for statement in v3 { try db.execute(sql: statement) }
         }
+        migrator.registerMigration("v4") { db in
+            for statement in v4 { try db.execute(sql: statement) }
+        }
         return migrator
     }
 
@@ -29,6 +32,12 @@ enum SchemaMigrations {
     static let outputTables = [
         "shots", "frames", "audio_segments", "transcript_segments", "ocr_texts", "captions",
         "reasoning_outputs", "embeddings", "search", "subtitle_cues", "timeline_shots",
+    ]
+
+    /// v4 (issue 7): the spoken language of each transcript segment (ISO 639-1 code as the speech
+    /// engine reports or was told it; NULL when the engine does not say).
+    static let v4: [String] = [
+        "ALTER TABLE transcript_segments ADD COLUMN language TEXT",
     ]
 
     /// v3 (issue 5): model outputs. Caption reuse, times and text on embeddings, the fused per-shot

@@ -6,12 +6,12 @@ import GRDB
 extension VidpipeStore {
     static func insertTranscript(_ segments: [TranscriptRow], _ db: Database, videoID: Int64, stage: String) throws {
         let statement = try db.makeStatement(sql: """
-            INSERT INTO transcript_segments (video_id, stage, start_s, end_s, text, confidence, words)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO transcript_segments (video_id, stage, start_s, end_s, text, confidence, words, language)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for segment in segments {
             try statement.execute(arguments: [videoID, stage, segment.startS, segment.endS, segment.text,
-                                              finite(segment.confidence), segment.wordsJSON])
+                                              finite(segment.confidence), segment.wordsJSON, segment.language])
             try index(db, text: segment.text, videoID: videoID, stage: stage, kind: "transcript",
                       refID: db.lastInsertedRowID, start: segment.startS, end: segment.endS)
         }
@@ -77,11 +77,11 @@ extension VidpipeStore {
     public func transcript(videoID: Int64, stage: String) throws -> [TranscriptRow] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, start_s, end_s, text, confidence, words FROM transcript_segments
+                SELECT id, start_s, end_s, text, confidence, words, language FROM transcript_segments
                 WHERE video_id = ? AND stage = ? ORDER BY start_s, id
                 """, arguments: [videoID, stage]).map {
                 TranscriptRow(id: $0["id"], startS: $0["start_s"], endS: $0["end_s"], text: $0["text"],
-                              confidence: $0["confidence"], wordsJSON: $0["words"])
+                              confidence: $0["confidence"], wordsJSON: $0["words"], language: $0["language"])
             }
         }
     }

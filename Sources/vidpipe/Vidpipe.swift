@@ -12,7 +12,8 @@ struct Vidpipe: ParsableCommand {
             with its error); 3 interrupted or out of time budget (resumable: run again).
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, StatusCommand.self, SearchCommand.self, AskCommand.self, ExportCommand.self, StagesCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, StatusCommand.self, SearchCommand.self, AskCommand.self,
+                      ExportCommand.self, StagesCommand.self, ModelsCommand.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; vidpipe's contract (DESIGN.md) is 1.

@@ -48,6 +48,8 @@ struct EmbeddedPipelineTests {
         let transcript = try store.transcript(videoID: video.id, stage: "speech")
         let words = transcript.map(\.text).joined(separator: " ")
         #expect(words.contains("amiable") && words.contains("married"), "\(words)")
+        // Whisper (the default engine): punctuated, cased, the language stored with each segment.
+        #expect(transcript.allSatisfy { $0.language == "en" }, "\(transcript.map(\.language))")
 
         let spoken = try store.search("married")
         #expect(spoken.count == 1 && spoken[0].kind == "transcript" && spoken[0].start_s >= 1.2 && spoken[0].start_s < 8)

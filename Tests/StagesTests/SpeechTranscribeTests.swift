@@ -4,6 +4,7 @@ import MediaIO
 import Testing
 import TestSupport
 
+/// `speech.transcribe` with `engine: pocketsphinx`, and what every engine shares (windows, errors).
 @Suite("speech.transcribe", .serialized)
 struct SpeechTranscribeTests {
     struct Unexpected: Error, CustomStringConvertible {
@@ -48,7 +49,13 @@ struct SpeechTranscribeTests {
 
     /// Segments from the energy detector, then the transcript through MediaIO's audio pass (FFmpeg
     /// decode + swresample to 16 kHz), the way the scheduler drives the sinks.
-    static func transcribe(_ path: String, _ parameters: SpeechTranscribe.Parameters = .init())
+    static var pocketsphinx: SpeechTranscribe.Parameters {
+        var parameters = SpeechTranscribe.Parameters()
+        parameters.engine = "pocketsphinx"
+        return parameters
+    }
+
+    static func transcribe(_ path: String, _ parameters: SpeechTranscribe.Parameters = pocketsphinx)
         throws -> (segments: [AudioSegment], transcript: [TranscriptSegment], peakSamples: Int) {
         let upstream = try StageWorkDriver.run(AudioSegments.self, path: path).output
         guard case .audioSegments(let segments)? = upstream else { throw Unexpected("audio.segments gave \(String(describing: upstream))") }
@@ -168,7 +175,7 @@ struct SpeechTranscribeTests {
     func parameters() throws {
         let empty = try JSONDecoder().decode(SpeechTranscribe.Parameters.self, from: Data("{}".utf8))
         #expect(empty == SpeechTranscribe.Parameters())
-        #expect(empty.engine == "pocketsphinx" && empty.padding == Seconds(0.2) && empty.maxSegment == Seconds(30))
+        #expect(empty.engine == "whisper" && empty.workers == 2 && empty.padding == Seconds(0.2) && empty.maxSegment == Seconds(30))
         #expect(empty.modelDir == nil && empty.lm == nil && empty.dict == nil)
         let p = try JSONDecoder().decode(SpeechTranscribe.Parameters.self,
                                          from: Data(#"{"padding": "350ms", "max_segment": "1m", "model_dir": "/m"}"#.utf8))
@@ -180,7 +187,7 @@ struct SpeechTranscribeTests {
         tiny.maxSegment = Seconds(0.5)
         #expect { try tiny.validate() } throws: { ($0 as? ParameterError)?.key == "max_segment" }
         #expect(Set(SpeechTranscribe.Parameters.documentation.map(\.name))
-                == ["engine", "model_dir", "lm", "dict", "padding", "max_segment", "model_type", "language", "model"])
+                == ["engine", "model_dir", "lm", "dict", "padding", "max_segment", "model_type", "language", "model", "workers"])
         #expect(StageRegistry.type(named: "speech.transcribe") == SpeechTranscribe.self)
     }
 
@@ -190,20 +197,21 @@ struct SpeechTranscribeTests {
         let silentVideo = dir.path("silent.mp4")
         try MediaFixture.h264AAC(at: silentVideo, seconds: 1, audio: false)
         let speech: [String: StageOutput] = ["segments": .audioSegments([AudioSegment(kind: .speech, start: 0, end: 1, loudnessDB: -20)])]
-        #expect(try StageWorkDriver.run(SpeechTranscribe.self, path: silentVideo, upstream: speech).skipReason == "no audio stream")
+        #expect(try StageWorkDriver.run(SpeechTranscribe.self, Self.pocketsphinx, path: silentVideo, upstream: speech).skipReason
+                == "no audio stream")
 
         let tone = dir.path("tone.m4a")
         try MediaFixture.sineM4A(at: tone, seconds: 1)
-        #expect { try StageWorkDriver.run(SpeechTranscribe.self, path: tone) } throws: {
+        #expect { try StageWorkDriver.run(SpeechTranscribe.self, Self.pocketsphinx, path: tone) } throws: {
             "\($0)".contains("needs the audio segments") && "\($0)".contains("speech.segments")
         }
-        var missing = SpeechTranscribe.Parameters()
+        var missing = Self.pocketsphinx
         missing.modelDir = dir.path("no-model")
         #expect { try StageWorkDriver.run(SpeechTranscribe.self, missing, path: tone, upstream: speech) } throws: {
             "\($0)".contains(dir.path("no-model")) && "\($0)".contains("does not exist")
         }
         // Only silence upstream: nothing to decode, an empty transcript.
         let quiet: [String: StageOutput] = ["segments": .audioSegments([AudioSegment(kind: .silence, start: 0, end: 1, loudnessDB: -90)])]
-        #expect(try StageWorkDriver.run(SpeechTranscribe.self, path: tone, upstream: quiet).output == .transcript([]))
+        #expect(try StageWorkDriver.run(SpeechTranscribe.self, Self.pocketsphinx, path: tone, upstream: quiet).output == .transcript([]))
     }
 }

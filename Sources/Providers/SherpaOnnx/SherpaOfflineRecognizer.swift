@@ -46,8 +46,12 @@ public final class SherpaOfflineRecognizer {
     /// Checks `modelDirectory` for the files `modelType` needs (throwing an error that lists the
     /// missing ones and where to download a model) before loading anything, then loads the model.
     /// `language`: a hint such as "en" (Whisper: empty = detect; SenseVoice: empty = "auto";
-    /// Moonshine: ignored, its models are single-language).
-    public init(modelDirectory: String, modelType: SherpaModelType, language: String = "", threads: Int = 1)
+    /// Moonshine: ignored, its models are single-language). `tokenTimestamps` (Whisper): a start and
+    /// duration per token from the decoder's cross-attention (the model must export the alignment
+    /// heads' weights, as vidpipe's converter does). `tailPaddings` (Whisper): silent feature frames
+    /// (10 ms each) appended so the model finds the end of the text; 0 = sherpa-onnx's default.
+    public init(modelDirectory: String, modelType: SherpaModelType, language: String = "", threads: Int = 1,
+                tokenTimestamps: Bool = false, tailPaddings: Int = 0)
         throws(SherpaOnnxError) {
         guard (1...64).contains(threads) else {
             throw SherpaOnnxError(.invalidSetting, "threads \(threads) is outside 1...64")
@@ -76,6 +80,8 @@ public final class SherpaOfflineRecognizer {
                 config.model_config.whisper.decoder = p[1]
                 config.model_config.whisper.language = p[7]
                 config.model_config.whisper.task = p[9]
+                config.model_config.whisper.enable_token_timestamps = tokenTimestamps ? 1 : 0
+                config.model_config.whisper.tail_paddings = Int32(max(0, tailPaddings))
             case .moonshine:
                 config.model_config.moonshine.preprocessor = p[3]
                 config.model_config.moonshine.encoder = p[0]
