@@ -232,8 +232,11 @@ def offline_hint(name: str, packages: list[dict], have: list[str]) -> str:
 
 def pip_download(package: dict, folder: str, index_url: str | None) -> tuple[bool, str]:
     """Downloads package's wheel into folder; (ok, reason)."""
+    # On a terminal pip's own progress bar (it draws on stdout) is shown on our stderr; its errors
+    # (stderr) are read either way.
+    interactive = sys.stderr.isatty()
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--no-cache-dir",
-               "--disable-pip-version-check", "--progress-bar", "off", "-d", folder]
+               "--disable-pip-version-check", "--progress-bar", "on" if interactive else "off", "-d", folder]
     if "PIP_RETRIES" not in os.environ:
         command += ["--retries", "2"]
     if "PIP_TIMEOUT" not in os.environ and "PIP_DEFAULT_TIMEOUT" not in os.environ:
@@ -242,12 +245,13 @@ def pip_download(package: dict, folder: str, index_url: str | None) -> tuple[boo
         command += ["--index-url", index_url]
     command.append(f"{package['name']}=={package['version']}")
     try:
-        result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=sys.stderr if interactive else subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
     except OSError as error:
         return False, f"cannot run pip ({error.strerror})"
     if result.returncode == 0:
         return True, ""
-    output = result.stdout + result.stderr
+    output = (result.stdout or "") + result.stderr
     if "No module named pip" in output:
         return False, f"pip is not installed for {sys.executable}"
     if any(hint in output for hint in NETWORK_HINTS):

@@ -154,10 +154,18 @@ def encoder(m: WhisperModel, quantize: bool) -> onnx.ModelProto:
         p = f"encoder/layer_{i}"
         h = g.layer_norm(x, w[f"{p}/self_attention/layer_norm/gamma"], w[f"{p}/self_attention/layer_norm/beta"], "ln1")
         qkv = g.linear(h, w[f"{p}/self_attention/linear_0/weight"], w[f"{p}/self_attention/linear_0/bias"], "qkv")
-        q, k, v = g.op("Split", [qkv, g.i64([d.n_audio_state] * 3)], "qkv_part", outputs=3, axis=-1)
-        ctx, _ = g.attention(g.heads(q, d.n_audio_head, dh), g.heads(k, d.n_audio_head, dh, transpose_key=True),
-                             g.heads(v, d.n_audio_head, dh), None, dh ** -0.5)
-        out = g.linear(g.merge_heads(ctx, d.n_audio_state), w[f"{p}/self_attention/linear_1/weight"],
+        # One head at a time: the (T, T) scores of a 30-s input are 9 MB per head, 54 MB for all six
+        # at once; computed head by head the runtime reuses one buffer, which keeps a recognizer's
+        # peak memory low (several run side by side).
+        parts = g.op("Split", [qkv, g.i64([dh] * (3 * d.n_audio_head))], "head_part", outputs=3 * d.n_audio_head, axis=-1)
+        contexts = []
+        for h in range(d.n_audio_head):
+            q_h, k_h, v_h = parts[h], parts[d.n_audio_head + h], parts[2 * d.n_audio_head + h]
+            k_t = g.op("Transpose", [k_h], "k_t", perm=[0, 2, 1])
+            ctx, _ = g.attention(q_h, k_t, v_h, None, dh ** -0.5)
+            contexts.append(ctx)
+        merged = g.op("Concat", contexts, "heads_merged", axis=-1)
+        out = g.linear(merged, w[f"{p}/self_attention/linear_1/weight"],
                        w[f"{p}/self_attention/linear_1/bias"], "attn_out")
         x = g.op("Add", [x, out], "x")
         h = g.layer_norm(x, w[f"{p}/ffn/layer_norm/gamma"], w[f"{p}/ffn/layer_norm/beta"], "ln2")
@@ -217,33 +225,37 @@ def decoder(m: WhisperModel, quantize: bool) -> onnx.ModelProto:
     x = g.op("Add", [x, pos], "x")
 
     # causal mask over the cache: query i (at offset + i) sees keys 0 ... offset + i
+    g.op("Squeeze", ["offset"], outputs=["offset0"])
     q_pos = g.op("Add", [g.op("Range", [g.i64(0), g.op("Squeeze", [n], "n0"), g.i64(1)], "qr"), "offset"], "q_pos")
     q_pos = g.op("Unsqueeze", [q_pos, g.i64([1])], "q_pos2")                 # (n, 1)
-    k_pos = g.op("Range", [g.i64(0), g.op("Squeeze", [end], "end0"), g.i64(1)], "k_pos")  # (m,)
+    k_pos = g.op("Range", [g.i64(0), g.op("Squeeze", [end], outputs=["end0"]), g.i64(1)], "k_pos")  # (m,)
     future = g.op("Greater", [k_pos, q_pos], "future")                        # (n, m)
     mask = g.op("Where", [future, g.f32(-np.inf, "neg_inf"), g.f32(0.0, "zero")], "mask")
 
     out_k, out_v, alignment = [], [], []
+    # Each step reads only the cached positions before `offset` of each layer and writes the new
+    # ones with one ScatterND per cache, instead of copying every layer's whole cache in and out.
+    ctx_len, layers = d.n_text_ctx, d.n_text_layer
     heads_by_layer: dict[int, list[int]] = {}
     for layer, head in m.alignment_heads:
         heads_by_layer.setdefault(layer, []).append(head)
     for i in range(d.n_text_layer):
         p = f"decoder/layer_{i}"
         layer_index = g.i64(i)
-        cache_k = g.op("Gather", ["in_n_layer_self_k_cache", layer_index], "cache_k", axis=0)  # (N, ctx, d)
-        cache_v = g.op("Gather", ["in_n_layer_self_v_cache", layer_index], "cache_v", axis=0)
 
         h = g.layer_norm(x, w[f"{p}/self_attention/layer_norm/gamma"], w[f"{p}/self_attention/layer_norm/beta"], "ln1")
         qkv = g.linear(h, w[f"{p}/self_attention/linear_0/weight"], w[f"{p}/self_attention/linear_0/bias"], "qkv")
         q, k, v = g.op("Split", [qkv, g.i64([state] * 3)], "qkv_part", outputs=3, axis=-1)
-        before_k = g.op("Slice", [cache_k, g.i64([0]), "offset", g.i64([1])], "before_k")
-        before_v = g.op("Slice", [cache_v, g.i64([0]), "offset", g.i64([1])], "before_v")
-        after_k = g.op("Slice", [cache_k, end, g.i64([d.n_text_ctx]), g.i64([1])], "after_k")
-        after_v = g.op("Slice", [cache_v, end, g.i64([d.n_text_ctx]), g.i64([1])], "after_v")
+        before_k = g.op("Squeeze", [g.op("Slice", ["in_n_layer_self_k_cache", g.op("Concat", [g.i64([i]), g.i64([0])], "st", axis=0),
+                                                   g.op("Concat", [g.i64([i + 1]), "offset"], "en", axis=0), g.i64([0, 2])],
+                                          "past_k"), g.i64([0])], "before_k")          # (N, offset, d)
+        before_v = g.op("Squeeze", [g.op("Slice", ["in_n_layer_self_v_cache", g.op("Concat", [g.i64([i]), g.i64([0])], "st", axis=0),
+                                                   g.op("Concat", [g.i64([i + 1]), "offset"], "en", axis=0), g.i64([0, 2])],
+                                          "past_v"), g.i64([0])], "before_v")
         keys = g.op("Concat", [before_k, k], "keys", axis=1)                  # (N, offset + n, d)
         values = g.op("Concat", [before_v, v], "values", axis=1)
-        out_k.append(g.op("Unsqueeze", [g.op("Concat", [keys, after_k], "new_k", axis=1), g.i64([0])], "new_k1"))
-        out_v.append(g.op("Unsqueeze", [g.op("Concat", [values, after_v], "new_v", axis=1), g.i64([0])], "new_v1"))
+        out_k.append(g.op("Unsqueeze", [k, g.i64([0])], "new_k1"))           # (1, N, n, d)
+        out_v.append(g.op("Unsqueeze", [v, g.i64([0])], "new_v1"))
         ctx, _ = g.attention(g.heads(q, d.n_text_head, dh), g.heads(keys, d.n_text_head, dh, transpose_key=True),
                              g.heads(values, d.n_text_head, dh), mask, dh ** -0.5)
         out = g.linear(g.merge_heads(ctx, state), w[f"{p}/self_attention/linear_1/weight"],
@@ -271,8 +283,18 @@ def decoder(m: WhisperModel, quantize: bool) -> onnx.ModelProto:
         g.op("DynamicQuantizeMatMul", [x, table, scales], outputs=["logits"], domain="com.microsoft")
     else:
         g.op("MatMul", [x, g.op("Transpose", [table], "emb_t", perm=[1, 0])], outputs=["logits"])
-    g.op("Concat", out_k, outputs=["out_n_layer_self_k_cache"], axis=0)
-    g.op("Concat", out_v, outputs=["out_n_layer_self_v_cache"], axis=0)
+    # the new positions offset ... offset + n of every layer and batch entry, written over the cache:
+    # ScatterND indices (layers, N, n, 3) = [layer, batch, position]
+    batch = g.op("Shape", ["tokens"], "batch", start=0, end=1)
+    grid = g.op("Concat", [g.i64([layers]), batch, n, g.i64([1])], "grid", axis=0)
+    layer_ids = g.op("Reshape", [g.op("Range", [g.i64(0), g.i64(layers), g.i64(1)], "lr"), g.i64([-1, 1, 1, 1])], "layer_ids")
+    batch_ids = g.op("Reshape", [g.op("Range", [g.i64(0), g.op("Squeeze", [batch], "b0"), g.i64(1)], "br"), g.i64([1, -1, 1, 1])],
+                     "batch_ids")
+    position_ids = g.op("Reshape", [g.op("Range", ["offset0", "end0", g.i64(1)], "pr"), g.i64([1, 1, -1, 1])], "position_ids")
+    indices = g.op("Concat", [g.op("Expand", [ids, grid], "ids") for ids in (layer_ids, batch_ids, position_ids)], "indices", axis=-1)
+    for news, cache, name in ((out_k, "in_n_layer_self_k_cache", "out_n_layer_self_k_cache"),
+                              (out_v, "in_n_layer_self_v_cache", "out_n_layer_self_v_cache")):
+        g.op("ScatterND", [cache, indices, g.op("Concat", news, "news", axis=0)], outputs=[name])  # news: (layers, N, n, d)
     # alignment heads in the order config.json lists them
     parts = []
     for layer, head in m.alignment_heads:
