@@ -16,7 +16,7 @@ import TestSupport
         "shots": ["id", "video_id", "stage", "idx", "start_s", "end_s"],
         "frames": ["id", "video_id", "stage", "t_s", "shot_idx", "phash", "width", "height", "jpeg"],
         "audio_segments": ["id", "video_id", "stage", "kind", "start_s", "end_s", "loudness_db"],
-        "transcript_segments": ["id", "video_id", "stage", "start_s", "end_s", "text", "confidence", "words"],
+        "transcript_segments": ["id", "video_id", "stage", "start_s", "end_s", "text", "confidence", "words", "language"],
         "ocr_texts": ["id", "video_id", "stage", "frame_id", "t_s", "text", "confidence", "boxes", "reused_from_s"],
         "captions": ["id", "video_id", "stage", "frame_id", "start_s", "end_s", "text", "model", "reused_from_s"],
         "reasoning_outputs": ["id", "video_id", "stage", "task", "text", "json", "model", "idx", "start_s", "end_s"],
@@ -48,9 +48,9 @@ import TestSupport
                 #expect(indexes.contains("\(table)_video_stage"), "missing (video_id, stage) index on \(table)")
             }
             let migrations = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-            #expect(migrations == ["v1", "v2", "v3"])
+            #expect(migrations == ["v1", "v2", "v3", "v4"])
         }
-        #expect(VidpipeStore.schemaVersion == "v3")
+        #expect(VidpipeStore.schemaVersion == "v4")
     }
 
     @Test func walModeAndForeignKeysAreOn() throws {
