@@ -79,7 +79,7 @@ fi
 tools=/usr/local/share/vidpipe/tools
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [ -d "$tools" ] || $SUDO install -d -m 0755 "$tools"
-for f in install-model.py convert-whisper.py ct2_whisper.py onnx_whisper.py; do
+for f in install-model.py convert-whisper.py ct2_whisper.py onnx_whisper.py file_digest.py; do
   mode=0644; case $f in install-model.py|convert-whisper.py) mode=0755 ;; esac
   cmp -s "$here/models/$f" "$tools/$f" || $SUDO install -m "$mode" "$here/models/$f" "$tools/$f"
 done

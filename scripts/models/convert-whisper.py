@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import os
 import sys
@@ -23,14 +22,7 @@ import onnx  # noqa: E402
 
 import ct2_whisper  # noqa: E402
 import onnx_whisper  # noqa: E402
-
-
-def sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from file_digest import sha256  # noqa: E402
 
 
 def write_tokens(model: ct2_whisper.WhisperModel, path: str) -> None:

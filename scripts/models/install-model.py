@@ -62,8 +62,11 @@ import time
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from file_digest import sha256  # noqa: E402
+
 CONVERTER = os.path.join(HERE, "convert-whisper.py")
-CONVERTER_SOURCES = ("convert-whisper.py", "ct2_whisper.py", "onnx_whisper.py")
+CONVERTER_SOURCES = ("convert-whisper.py", "ct2_whisper.py", "onnx_whisper.py", "file_digest.py")
 DEFAULT_DEST = "/usr/local/share/vidpipe/models"
 
 # Whisper's multilingual language tokens, in token order (as the v1/v2 vocabularies list them).
@@ -131,14 +134,6 @@ class Progress:
 
     def __call__(self, message: str) -> None:
         print(f"install-model: [{time.monotonic() - self.started:5.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-def sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def pins(name: str) -> dict:
