@@ -35,7 +35,8 @@ demo: release
 	.build/release/vidpipe search respectable --db $(DEMO_DIR)/archive.sqlite
 	.build/release/vidpipe search norland --db $(DEMO_DIR)/archive.sqlite
 
-test: setup
+test:
+	@VIDPIPE_TEST_MODELS=1 bash scripts/setup.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

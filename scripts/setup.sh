@@ -17,6 +17,7 @@ packages=(
   libpocketsphinx-dev pocketsphinx pocketsphinx-en-us   # speech.transcribe (and its CLI)
   pocketsphinx-testdata                                 # real recorded speech with reference transcripts
   fonts-dejavu-core                                     # drawtext fixtures
+  espeak-ng                                             # non-English speech for the multilingual Whisper tests
   python3-pip
 )
 
@@ -84,3 +85,7 @@ for f in install-model.py convert-whisper.py ct2_whisper.py onnx_whisper.py file
   cmp -s "$here/models/$f" "$tools/$f" || $SUDO install -m "$mode" "$here/models/$f" "$tools/$f"
 done
 $SUDO "$($PY -c 'import sys; print(sys.executable)')" "$tools/install-model.py" whisper-tiny.en >/dev/null
+# `make test` also checks the multilingual model (language detection): VIDPIPE_TEST_MODELS=1.
+if [ -n "${VIDPIPE_TEST_MODELS:-}" ]; then
+  $SUDO "$($PY -c 'import sys; print(sys.executable)')" "$tools/install-model.py" whisper-base >/dev/null
+fi

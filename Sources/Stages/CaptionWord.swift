@@ -8,12 +8,27 @@ struct CaptionWord: Sendable, Equatable {
     var end: Double
 
     /// True when the word closes a sentence: it ends in `.`, `?`, `!` or `…`, possibly followed
-    /// by closing quotes or brackets.
+    /// by closing quotes or brackets, and is not a title or abbreviation whose period belongs to it
+    /// ("Mr.", "Dr.", "e.g.", an initial such as "J.").
     var endsSentence: Bool {
         let closers: Set<Character> = ["\"", "'", "”", "’", ")", "]", "»"]
         let core = text.reversed().drop { closers.contains($0) }
         guard let last = core.first else { return false }
+        if last == "." && CaptionWord.isAbbreviation(String(core.reversed())) { return false }
         return [".", "?", "!", "…"].contains(last)
+    }
+
+    private static let abbreviations: Set<String> = [
+        "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "jr.", "sr.", "mt.", "vs.", "e.g.", "i.e.", "fig.",
+        "gen.", "gov.", "sen.", "rep.", "capt.", "col.", "lt.", "sgt.", "rev.", "hon.",
+    ]
+
+    /// A title, a common abbreviation, or a single-letter initial ("J."; not "I." or "A.", which are words).
+    static func isAbbreviation(_ word: String) -> Bool {
+        let lower = word.lowercased()
+        if abbreviations.contains(lower) { return true }
+        let letters = word.dropLast()
+        return letters.count == 1 && letters.first.map { $0.isUppercase && $0 != "I" && $0 != "A" } == true
     }
 
     /// True when the word ends a clause: a comma, semicolon, colon or dash after it.

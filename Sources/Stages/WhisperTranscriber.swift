@@ -25,6 +25,11 @@ final class WhisperTranscriber: @unchecked Sendable {  // mutable state is guard
     private var filtered = HallucinationFilter.Counts()
     /// Seconds of speech per language the model reported.
     private var heard: [String: Double] = [:]
+    /// Multilingual model, no language given: the language detected on the video's first pack,
+    /// which every later pack is then decoded with.
+    private var detected: String?
+    private var submitted = 0
+    private var detects: Bool { settings.model.multilingual && settings.language.isEmpty }
 
     init(settings: Settings) {
         self.settings = settings
@@ -34,9 +39,13 @@ final class WhisperTranscriber: @unchecked Sendable {  // mutable state is guard
     func submit(_ pack: WhisperPack) throws {
         if let failure = lock.withLock({ failure }) { throw failure }
         guard !pack.isEmpty else { return }
+        // The first pack decides the video's language: later packs wait for it (and decode with it).
+        if detects && lock.withLock({ detected == nil && submitted > 0 }) { group.wait() }
+        let language = detects ? lock.withLock({ detected }) ?? "" : settings.language
+        lock.withLock { submitted += 1 }
         slots.wait()
         group.enter()
-        let key = WhisperRecognizers.Key(directory: settings.model.directory, language: settings.language)
+        let key = WhisperRecognizers.Key(directory: settings.model.directory, language: language)
         let englishOnly = !settings.model.multilingual
         queue.async { [self] in
             defer { slots.signal(); group.leave() }
@@ -52,6 +61,7 @@ final class WhisperTranscriber: @unchecked Sendable {  // mutable state is guard
                     segments += found
                     filtered.add(counts)
                     if let language { heard[language, default: 0] += pack.duration }
+                    if key.language.isEmpty, detected == nil { detected = language }
                 }
             } catch {
                 lock.withLock { if failure == nil { failure = error } }
@@ -74,7 +84,7 @@ final class WhisperTranscriber: @unchecked Sendable {  // mutable state is guard
             let languages = heard.sorted { $0.value > $1.value }.map(\.key)
             if !languages.isEmpty {
                 parts.append("language \(languages.joined(separator: ", "))"
-                             + (settings.language.isEmpty && settings.model.multilingual ? " (detected)" : ""))
+                             + (detects ? " (detected on the first 28 s of speech)" : ""))
             }
             parts.append(filtered.summary)
             return parts.joined(separator: "; ")

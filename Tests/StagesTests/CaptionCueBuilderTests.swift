@@ -108,6 +108,14 @@ struct CaptionCueBuilderTests {
         Self.expectBroadcastRules(cues, CaptionCueBuilder.Rules())
     }
 
+    @Test("titles, abbreviations and initials do not end a sentence (Whisper writes \"Mr.\")")
+    func abbreviationsDoNotSplit() {
+        let words = Self.timedWords("And Mr. John F. Dashwood met Dr. Smith, e.g. at noon. It was I. Then we left.")
+        let cues = CaptionCueBuilder().cues(from: Self.segments(words, wordsPerSegment: 30))
+        #expect(cues.map(Self.text) == ["And Mr. John F. Dashwood met Dr. Smith, e.g. at noon.", "It was I.", "Then we left."])
+        Self.expectBroadcastRules(cues, CaptionCueBuilder.Rules())
+    }
+
     @Test("a pause of at least `pause` splits a cue; a shorter one does not")
     func pauseSplits() {
         let long = Self.timedWords("we walked down| to the market", pauseAfter: 0.6)

