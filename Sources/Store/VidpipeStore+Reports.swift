@@ -79,7 +79,7 @@ extension VidpipeStore {
         if !transcript.isEmpty {
             entry["transcript"] = transcript.map {
                 ["start_s": $0.startS, "end_s": $0.endS, "text": $0.text, "confidence": Self.json($0.confidence),
-                 "words": parsed($0.wordsJSON)] as [String: Any]
+                 "words": parsed($0.wordsJSON), "language": $0.language ?? NSNull()] as [String: Any]
             }
         }
         let texts = try ocrTexts(videoID: videoID, stage: stage)
