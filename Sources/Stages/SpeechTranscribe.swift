@@ -26,10 +26,11 @@ public struct SpeechTranscribe: StageType {
         public var modelType = SherpaModelType.whisper
         public var language = ""
         public var model = ""
-        public var workers = 2
+        public var workers = 1
+        public var threads = 0
 
         enum CodingKeys: String, CodingKey {
-            case engine, lm, dict, padding, model, workers
+            case engine, lm, dict, padding, model, workers, threads
             case modelDir = "model_dir"
             case maxSegment = "max_segment"
             case modelType = "model_type"
@@ -51,6 +52,7 @@ public struct SpeechTranscribe: StageType {
             language = try c.decodeIfPresent(String.self, forKey: .language) ?? d.language
             model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
             workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
+            threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
         }
 
         public func validate() throws(ParameterError) {
@@ -72,6 +74,7 @@ public struct SpeechTranscribe: StageType {
             try ParameterCheck.range(padding.value, 0...5, key: "padding")
             try ParameterCheck.range(maxSegment.value, 1...300, key: "max_segment")
             try ParameterCheck.range(workers, 1...16, key: "workers")
+            try ParameterCheck.range(threads, 0...64, key: "threads")
             if engine == "whisper" { _ = try whisperSettings() }
         }
 
@@ -92,7 +95,9 @@ public struct SpeechTranscribe: StageType {
                     : "\(folder.name) is English-only: use language en (or leave it out), or model whisper-base for other languages"
                 throw ParameterError(key: "language", "\(folder.name) does not know the language '\(language)'", hint: hint)
             }
-            return WhisperTranscriber.Settings(model: folder, language: folder.multilingual ? code : "en", workers: workers)
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            return WhisperTranscriber.Settings(model: folder, language: folder.multilingual ? code : "en", workers: workers,
+                                               threads: threads > 0 ? threads : max(1, cores / workers))
         }
 
         public static let documentation: [ParameterDoc] = [
@@ -111,7 +116,11 @@ public struct SpeechTranscribe: StageType {
             ParameterDoc("language", "string", default: "\"\"",
                          "whisper: auto or empty = detect (multilingual models; English-only models always use en), or a code such as de "
                             + "to force it; sherpa and openai: the language hint for multilingual models"),
-            ParameterDoc("workers", "integer", default: "2", "whisper: recognizers decoding side by side for one video (one thread each)"),
+            ParameterDoc("workers", "integer", default: "1",
+                         "whisper: speech packs decoded side by side for one video, each by its own recognizer (more memory: a model copy each)"),
+            ParameterDoc("threads", "integer", default: "0",
+                         "whisper: ONNX Runtime threads per recognizer; 0 = the machine's cores ÷ workers. A run keeps at most cores ÷ threads "
+                            + "recognizers per model, shared by every video in flight"),
             ParameterDoc("lm", "path", default: PocketSphinxModel.debianLanguageModel, "pocketsphinx: n-gram language model (ARPA or binary)"),
             ParameterDoc("dict", "path", default: PocketSphinxModel.debianDictionary, "pocketsphinx: pronunciation dictionary"),
             ParameterDoc("padding", "duration", default: "200ms",

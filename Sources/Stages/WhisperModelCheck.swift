@@ -19,7 +19,8 @@ public enum WhisperModelCheck {
     public static func run(name: String, samples: [Float]) throws -> Report {
         let folder = try WhisperModelFolder.locate(name: name)
         let started = Date()
-        let key = WhisperRecognizers.Key(directory: folder.directory, language: folder.multilingual ? "" : "en")
+        let key = WhisperRecognizers.Key(directory: folder.directory, language: folder.multilingual ? "" : "en",
+                                         threads: ProcessInfo.processInfo.activeProcessorCount)
         let recognition = try WhisperRecognizers.shared.withRecognizer(key) { try $0.recognize(samples: samples) }
         return Report(directory: folder.directory, multilingual: folder.multilingual, languages: folder.languages,
                       text: recognition.text, loadAndDecodeSeconds: Date().timeIntervalSince(started))

@@ -12,7 +12,10 @@ final class WhisperTranscriber: @unchecked Sendable {  // mutable state is guard
         var model: WhisperModelFolder
         /// A language code to force, or "" to detect it per pack (multilingual models).
         var language: String
+        /// Packs decoded at once for one video (each by its own recognizer).
         var workers: Int
+        /// ONNX Runtime threads per recognizer.
+        var threads: Int
     }
 
     private let settings: Settings
@@ -45,7 +48,7 @@ final class WhisperTranscriber: @unchecked Sendable {  // mutable state is guard
         lock.withLock { submitted += 1 }
         slots.wait()
         group.enter()
-        let key = WhisperRecognizers.Key(directory: settings.model.directory, language: language)
+        let key = WhisperRecognizers.Key(directory: settings.model.directory, language: language, threads: settings.threads)
         let englishOnly = !settings.model.multilingual
         queue.async { [self] in
             defer { slots.signal(); group.leave() }

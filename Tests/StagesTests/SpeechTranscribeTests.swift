@@ -175,7 +175,7 @@ struct SpeechTranscribeTests {
     func parameters() throws {
         let empty = try JSONDecoder().decode(SpeechTranscribe.Parameters.self, from: Data("{}".utf8))
         #expect(empty == SpeechTranscribe.Parameters())
-        #expect(empty.engine == "whisper" && empty.workers == 2 && empty.padding == Seconds(0.2) && empty.maxSegment == Seconds(30))
+        #expect(empty.engine == "whisper" && empty.workers == 1 && empty.threads == 0 && empty.padding == Seconds(0.2) && empty.maxSegment == Seconds(30))
         #expect(empty.modelDir == nil && empty.lm == nil && empty.dict == nil)
         let p = try JSONDecoder().decode(SpeechTranscribe.Parameters.self,
                                          from: Data(#"{"padding": "350ms", "max_segment": "1m", "model_dir": "/m"}"#.utf8))
@@ -187,7 +187,7 @@ struct SpeechTranscribeTests {
         tiny.maxSegment = Seconds(0.5)
         #expect { try tiny.validate() } throws: { ($0 as? ParameterError)?.key == "max_segment" }
         #expect(Set(SpeechTranscribe.Parameters.documentation.map(\.name))
-                == ["engine", "model_dir", "lm", "dict", "padding", "max_segment", "model_type", "language", "model", "workers"])
+                == ["engine", "model_dir", "lm", "dict", "padding", "max_segment", "model_type", "language", "model", "workers", "threads"])
         #expect(StageRegistry.type(named: "speech.transcribe") == SpeechTranscribe.self)
     }
 

@@ -38,7 +38,12 @@ public struct WhisperModelFolder: Sendable, Equatable {
         }
         let manifestPath = (folder as NSString).appendingPathComponent("manifest.json")
         guard let data = FileManager.default.contents(atPath: manifestPath) else {
-            throw SherpaOnnxError(.modelIncomplete, "Whisper model folder \(folder) has no readable manifest.json", hint: install)
+            let sherpaExport = (try? SherpaModelType.whisper.locateFiles(in: folder)) != nil
+            throw SherpaOnnxError(.modelIncomplete, "Whisper model folder \(folder) has no readable manifest.json",
+                                  hint: sherpaExport
+                                    ? "it looks like a sherpa-onnx Whisper download: use it with engine: sherpa, model_dir: \(folder) "
+                                        + "(text without word times), or \(install)"
+                                    : install)
         }
         guard let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else {
             throw SherpaOnnxError(.modelIncomplete, "\(manifestPath) is not a vidpipe Whisper manifest (damaged?)", hint: install)
