@@ -2,53 +2,39 @@ import Dispatch
 import Foundation
 import ModelAPI
 
-/// Speech windows to a server's `/audio/transcriptions`, one WAV each. `submit` hands a window to a
-/// Dispatch queue and returns (blocking only while `maxPending` uploads are already queued, so the
+/// Speech windows to a server's `/audio/transcriptions`, one WAV each, a few uploads at a time
+/// on a `TranscriptionQueue` (`submit` blocks only while `maxPending` are already queued, so the
 /// audio pass keeps memory bounded); `finish` waits for all and returns the segments in time order.
-final class RemoteTranscriber: @unchecked Sendable {
+final class RemoteTranscriber: Sendable {
     private let provider: any ModelProvider
     private let model: String?
     private let language: String?
-    private let queue = DispatchQueue(label: "vidpipe.remote-transcribe", attributes: .concurrent)
-    private let group = DispatchGroup()
-    private let slots: DispatchSemaphore
-    private let lock = NSLock()
-    private var segments: [TranscriptSegment] = []
-    private var failure: String?
+    private let jobs: TranscriptionQueue
 
     init(provider: any ModelProvider, model: String?, language: String?, maxPending: Int = 4) {
         self.provider = provider
         self.model = model
         self.language = language
-        self.slots = DispatchSemaphore(value: maxPending)
+        jobs = TranscriptionQueue(label: "vidpipe.remote-transcribe", width: maxPending)
     }
 
     func submit(samples: [Float], sampleRate: Int, start: Double) {
-        slots.wait()
         let wav = WAVEncoder.pcm16(samples, sampleRate: sampleRate)
         let end = start + Double(samples.count) / Double(sampleRate)
         let request = TranscriptionRequest(model: model, wav: wav, language: language)
-        group.enter()
-        queue.async { [self] in
-            defer { slots.signal(); group.leave() }
+        // An earlier upload's error is thrown by `finish`.
+        try? jobs.submit { [provider] in
             do {
-                let result = try provider.transcribe(request)
-                let found = Self.segments(result, start: start, end: end)
-                lock.withLock { segments += found }
+                return Self.segments(try provider.transcribe(request), start: start, end: end)
             } catch {
-                lock.withLock {
-                    if failure == nil { failure = "speech at \(VideoRecordText.seconds(start))–\(VideoRecordText.seconds(end)) s: \((error as? ModelProviderError)?.message ?? String(describing: error))" }
-                }
+                throw StageModelError("speech at \(VideoRecordText.seconds(start))–\(VideoRecordText.seconds(end)) s: "
+                                      + "\((error as? ModelProviderError)?.message ?? String(describing: error))")
             }
         }
     }
 
     func finish() throws -> [TranscriptSegment] {
-        group.wait()
-        return try lock.withLock {
-            if let failure { throw StageModelError(failure) }
-            return segments.sorted { $0.start < $1.start }
-        }
+        try jobs.finish()
     }
 
     /// The server's answer in media time: its segments (with the words inside each), or one segment

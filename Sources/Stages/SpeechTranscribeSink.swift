@@ -106,7 +106,7 @@ final class SpeechTranscribeSink: AudioChunkSink {
                     try transcriber.submit(pack)
                     pack = WhisperPack()
                 }
-                pack.append(Array(samples[part]), mediaStart: startTime + Double(part.lowerBound) / Double(rate))
+                pack.append(samples[part], mediaStart: startTime + Double(part.lowerBound) / Double(rate))
             }
             return
         }

@@ -31,9 +31,9 @@ struct WhisperPack: Sendable {
         samples.isEmpty || Double(samples.count + count) / Self.rate <= Self.maxSeconds
     }
 
-    mutating func append(_ piece: [Float], mediaStart: Double) {
+    mutating func append<Samples: Collection<Float>>(_ piece: Samples, mediaStart: Double) {
         pieces.append(Piece(mediaStart: mediaStart, packedStart: duration, duration: Double(piece.count) / Self.rate))
-        samples += piece
+        samples.append(contentsOf: piece)
     }
 
     /// Splits a window longer than `maxSeconds` into parts cut at the quietest 20 ms near each limit.

@@ -3,11 +3,9 @@ import Foundation
 import SherpaOnnx
 
 /// `speech.transcribe`'s Whisper engine for one video: packs of speech windows go to `workers`
-/// recognizers side by side on a concurrent Dispatch queue (sherpa-onnx blocks for the whole
-/// decode; it never runs on Swift concurrency's pool). `submit` blocks while every worker is busy,
-/// which holds back the audio pass, so memory stays bounded by `workers` packs of ≤ 28 s.
-/// `finish` waits and returns the transcript in media time, one segment per speech window.
-final class WhisperTranscriber: @unchecked Sendable {  // mutable state is guarded by `lock`
+/// recognizers side by side on a `TranscriptionQueue` (so memory stays bounded by `workers` packs
+/// of ≤ 28 s). `finish` waits and returns the transcript in media time, one segment per speech window.
+final class WhisperTranscriber: @unchecked Sendable {  // the counts, languages and `submitted` are guarded by `lock`
     struct Settings: Sendable, Equatable {
         var model: WhisperModelFolder
         /// A language code to force, or "" to detect it per pack (multilingual models).
@@ -19,12 +17,8 @@ final class WhisperTranscriber: @unchecked Sendable {  // mutable state is guard
     }
 
     private let settings: Settings
-    private let queue = DispatchQueue(label: "vidpipe.whisper", attributes: .concurrent)
-    private let group = DispatchGroup()
-    private let slots: DispatchSemaphore
+    private let jobs: TranscriptionQueue
     private let lock = NSLock()
-    private var segments: [TranscriptSegment] = []
-    private var failure: (any Error)?
     private var filtered = HallucinationFilter.Counts()
     /// Seconds of speech per language the model reported.
     private var heard: [String: Double] = [:]
@@ -36,48 +30,35 @@ final class WhisperTranscriber: @unchecked Sendable {  // mutable state is guard
 
     init(settings: Settings) {
         self.settings = settings
-        slots = DispatchSemaphore(value: max(1, settings.workers))
+        jobs = TranscriptionQueue(label: "vidpipe.whisper", width: settings.workers)
     }
 
     func submit(_ pack: WhisperPack) throws {
-        if let failure = lock.withLock({ failure }) { throw failure }
         guard !pack.isEmpty else { return }
         // The first pack decides the video's language: later packs wait for it (and decode with it).
-        if detects && lock.withLock({ detected == nil && submitted > 0 }) { group.wait() }
+        if detects && lock.withLock({ detected == nil && submitted > 0 }) { jobs.waitForAll() }
         let language = detects ? lock.withLock({ detected }) ?? "" : settings.language
         lock.withLock { submitted += 1 }
-        slots.wait()
-        group.enter()
         let key = WhisperRecognizers.Key(directory: settings.model.directory, language: language, threads: settings.threads)
         let englishOnly = !settings.model.multilingual
-        queue.async { [self] in
-            defer { slots.signal(); group.leave() }
-            guard lock.withLock({ failure == nil }) else { return }
-            do {
-                let recognition = try WhisperRecognizers.shared.withRecognizer(key) {
-                    try $0.recognize(samples: pack.samples, startTime: 0)
-                }
-                let language = englishOnly ? "en" : (key.language.isEmpty ? Self.code(recognition.language) : key.language)
-                var counts = HallucinationFilter.Counts()
-                let found = Self.segments(recognition, pack: pack, language: language, counts: &counts)
-                lock.withLock {
-                    segments += found
-                    filtered.add(counts)
-                    if let language { heard[language, default: 0] += pack.duration }
-                    if key.language.isEmpty, detected == nil { detected = language }
-                }
-            } catch {
-                lock.withLock { if failure == nil { failure = error } }
+        try jobs.submit { [self] in
+            let recognition = try WhisperRecognizers.shared.withRecognizer(key) {
+                try $0.recognize(samples: pack.samples, startTime: 0)
             }
+            let language = englishOnly ? "en" : (key.language.isEmpty ? Self.code(recognition.language) : key.language)
+            var counts = HallucinationFilter.Counts()
+            let found = Self.segments(recognition, pack: pack, language: language, counts: &counts)
+            lock.withLock {
+                filtered.add(counts)
+                if let language { heard[language, default: 0] += pack.duration }
+                if key.language.isEmpty, detected == nil { detected = language }
+            }
+            return found
         }
     }
 
     func finish() throws -> [TranscriptSegment] {
-        group.wait()
-        return try lock.withLock {
-            if let failure { throw failure }
-            return segments.sorted { $0.start < $1.start }
-        }
+        try jobs.finish()
     }
 
     /// The stage note: model, language(s) heard, and what the hallucination filter removed.

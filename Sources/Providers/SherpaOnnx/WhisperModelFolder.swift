@@ -22,8 +22,6 @@ public struct WhisperModelFolder: Sendable, Equatable {
     public var multilingual: Bool
     /// Language codes the model knows (["en"] for an English-only model).
     public var languages: [String]
-    /// sha256 by file name, from the manifest.
-    public var checksums: [String: String]
 
     /// The folder of an installed model `name` (under `root`), or `directory` when given.
     /// Throws a one-line error that names the missing or damaged file and the command that
@@ -66,14 +64,12 @@ public struct WhisperModelFolder: Sendable, Equatable {
             throw SherpaOnnxError(.modelIncomplete, "\(path) is not listed in \(manifestPath)", hint: install)
         }
         return WhisperModelFolder(directory: folder, name: name, multilingual: manifest.multilingual,
-                                  languages: manifest.languages ?? (manifest.multilingual ? [] : ["en"]),
-                                  checksums: manifest.files)
+                                  languages: manifest.languages ?? (manifest.multilingual ? [] : ["en"]))
     }
 
     private struct Manifest: Decodable {
         var multilingual: Bool
         var languages: [String]?
-        var files: [String: String]
         var sizes: [String: Int]
     }
 }
