@@ -22,7 +22,7 @@ struct ModelsCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let output = try InstallTool.run(["--list", "--json"], captureOutput: true)
+            let output = try InstallTool.run(["--list", "--json"])
             if json { print(output, terminator: ""); return }
             guard let data = output.data(using: .utf8),
                   let catalog = try? JSONDecoder().decode(Catalog.self, from: data) else {
@@ -91,7 +91,7 @@ struct ModelsCommand: ParsableCommand {
             }
             let (samples, sample) = Self.sample()
             for model in names {
-                print(try InstallTool.run([model, "--verify-only"], captureOutput: true), terminator: "")
+                print(try InstallTool.run([model, "--verify-only"]), terminator: "")
                 let report = try WhisperModelCheck.run(name: model, samples: samples)
                 print("\(model): loaded and transcribed \(sample) in \(String(format: "%.1f", report.loadAndDecodeSeconds)) s: "
                       + (report.text.isEmpty ? "(no speech)" : "\"\(report.text)\""))
@@ -127,7 +127,7 @@ enum InstallTool {
 
     /// Runs the script with the models root as --dest. Progress (stderr) goes to the terminal;
     /// stdout is returned. A failure exits with the script's one-line error already printed.
-    static func run(_ arguments: [String], captureOutput: Bool = true) throws -> String {
+    static func run(_ arguments: [String]) throws -> String {
         guard let script else {
             throw ValidationError("install-model.py is not installed (expected /usr/local/share/vidpipe/tools/install-model.py; "
                                   + "run scripts/setup.sh from the vidpipe sources, or set VIDPIPE_TOOLS)")
