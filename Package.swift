@@ -25,6 +25,8 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]
         ),
         .target(name: "MediaIO", dependencies: ["CFFmpeg"]),
+        // The vocabulary: the records stages produce and the store keeps (no dependencies).
+        .target(name: "Records"),
         // Embedded engines: each a thin Swift module over a C API; the C stays inside it.
         .systemLibrary(name: "CTesseract", path: "Sources/Providers/CTesseract", pkgConfig: "tesseract",
                        providers: [.apt(["libtesseract-dev"])]),
@@ -51,8 +53,8 @@ let package = Package(
             ],
             path: "Sources/Providers/OpenAIProvider"
         ),
-        .target(name: "Stages", dependencies: ["MediaIO", "TesseractOCR", "PocketSphinxASR", "SherpaOnnx", "ModelAPI"]),
-        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Stages", dependencies: ["Records", "MediaIO", "TesseractOCR", "PocketSphinxASR", "SherpaOnnx", "ModelAPI"]),
+        .target(name: "Store", dependencies: ["Records", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Pipeline",
             dependencies: [
@@ -87,7 +89,7 @@ let package = Package(
         ),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "MediaIO", "ModelAPI", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Records", "TestSupport"]),
         .testTarget(name: "TesseractOCRTests", dependencies: ["TesseractOCR", "TestSupport"]),
         .testTarget(name: "PocketSphinxASRTests", dependencies: ["PocketSphinxASR", "TestSupport"]),
         .testTarget(name: "SherpaOnnxTests", dependencies: ["SherpaOnnx", "TestSupport"]),

@@ -1,5 +1,6 @@
 import Foundation
 import ModelAPI
+import Stages
 import OpenAIProvider
 import Store
 
@@ -119,29 +120,21 @@ final class FailFastProvider: ModelProvider, @unchecked Sendable {
 public enum ModelChoice {
     /// `preferred` (--provider) if given; else the provider of the first stage of `types`, with that
     /// stage's `model`; else the only provider defined. Nil when nothing fits.
-    public static func choose(_ graph: PipelineGraph, types: [String], preferred: String?) -> (provider: String, model: String?)? {
+    public static func choose(_ graph: PipelineGraph, types: [any StageType.Type], preferred: String?) -> (provider: String, model: String?)? {
         if let preferred {
             guard let config = graph.config.providers[preferred] else { return nil }
-            let stage = graph.stages.first { types.contains($0.typeName) && $0.provider == preferred }
-            return (preferred, stage.flatMap(stageModel) ?? config.model)
+            let stage = graph.stages.first { s in types.contains { $0.name == s.typeName } && s.provider == preferred }
+            return (preferred, stage?.model ?? config.model)
         }
         for type in types {
-            if let stage = graph.stages.first(where: { $0.typeName == type && $0.provider != nil }), let name = stage.provider {
-                return (name, stageModel(stage) ?? graph.config.providers[name]?.model)
+            if let stage = graph.stages.first(where: { $0.typeName == type.name && $0.provider != nil }), let name = stage.provider {
+                return (name, stage.model ?? graph.config.providers[name]?.model)
             }
         }
         if graph.config.providers.count == 1, let (name, config) = graph.config.providers.first {
             return (name, config.model)
         }
         return nil
-    }
-
-    /// The stage's own `model` parameter, when it sets one.
-    static func stageModel(_ stage: ConfiguredStage) -> String? {
-        guard let data = stage.parametersJSON.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let model = object["model"] as? String, !model.isEmpty else { return nil }
-        return model
     }
 
     /// One client for the named provider (outside a run), with the store as its cache.

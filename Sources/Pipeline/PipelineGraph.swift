@@ -16,12 +16,17 @@ public struct ConfiguredStage: Sendable {
     public var provider: String?
     /// The parameters with defaults filled in, as canonical JSON (sorted keys).
     public var parametersJSON: String
+    /// The model the stage's parameters name (overriding its provider's), if any.
+    public var model: String?
     /// SHA-256 over type, version, parameters and the upstream fingerprints (DESIGN.md's build-system rule).
     public var fingerprint: String
     /// Plans the stage's work for one video.
     let plan: @Sendable (StageContext) throws -> StageWork
+    /// The files to write once the stage's records for one video have committed.
+    let sidecarFiles: @Sendable (StageContext, StageOutput) -> [Sidecar]
 
     public func work(_ context: StageContext) throws -> StageWork { try plan(context) }
+    public func sidecars(_ context: StageContext, _ output: StageOutput) -> [Sidecar] { sidecarFiles(context, output) }
 }
 
 /// A validated pipeline: stages in a topological order, every edge kind-checked.
@@ -86,8 +91,7 @@ struct GraphChecker {
     mutating func check() -> [ConfiguredStage] {
         let names = config.stages.map(\.name)
         let typeNames = registry.map { $0.name }
-        var resolved: [String: (config: StageConfig, type: any StageType.Type, params: String, model: String?,
-                                plan: @Sendable (StageContext) throws -> StageWork)] = [:]
+        var resolved: [String: (config: StageConfig, type: any StageType.Type, decoded: DecodedParameters)] = [:]
         for stage in config.stages {
             guard let type = registry.first(where: { $0.name == stage.use }) else {
                 let guess = closestMatch(to: stage.use, in: typeNames).map { "did you mean '\($0)'? " } ?? ""
@@ -106,7 +110,7 @@ struct GraphChecker {
                      hint: known.isEmpty ? "add it under `providers:`" : "defined providers: \(known.joined(separator: ", "))")
             }
             if let decoded = decodeParameters(type, stage: stage) {
-                resolved[stage.name] = (stage, type, decoded.json, decoded.model, decoded.plan)
+                resolved[stage.name] = (stage, type, decoded)
                 if decoded.needsProvider && stage.provider == nil {
                     let known = config.providers.keys.sorted()
                     fail(stage.usePosition, "stage '\(stage.name)' (\(type.name)) needs a model server: it has no `provider:`",
@@ -129,10 +133,10 @@ struct GraphChecker {
             guard let r = resolved[name] else { continue }
             let type = r.type
             var hasher = SHA256()
-            var material = "type=\(type.name)\nversion=\(type.version)\nparams=\(r.params)\n"
+            var material = "type=\(type.name)\nversion=\(type.version)\nparams=\(r.decoded.json)\n"
             if let p = r.config.provider, let provider = config.providers[p] {
                 // The model decides the answers; the server's address does not (moving a server keeps results).
-                material += "provider=\(provider.type)\nmodel=\(r.model ?? provider.model ?? "")\n"
+                material += "provider=\(provider.type)\nmodel=\(r.decoded.model ?? provider.model ?? "")\n"
             }
             for upstream in r.config.from.sorted() { material += "from=\(upstream):\(fingerprints[upstream] ?? "")\n" }
             hasher.update(data: Data(material.utf8))
@@ -140,14 +144,24 @@ struct GraphChecker {
             fingerprints[name] = fp
             out.append(ConfiguredStage(name: name, typeName: type.name, version: type.version, inputKinds: type.inputKinds,
                                        outputKind: type.outputKind, media: type.media, from: r.config.from,
-                                       provider: r.config.provider, parametersJSON: r.params, fingerprint: fp, plan: r.plan))
+                                       provider: r.config.provider, parametersJSON: r.decoded.json, model: r.decoded.model,
+                                       fingerprint: fp, plan: r.decoded.plan, sidecarFiles: r.decoded.sidecars))
         }
         return out
     }
 
+    /// A stage's parameters, decoded and checked, with what the typed value gives.
+    struct DecodedParameters {
+        /// Canonical JSON (sorted keys): what the fingerprint hashes.
+        var json: String
+        var model: String?
+        var needsProvider: Bool
+        var plan: @Sendable (StageContext) throws -> StageWork
+        var sidecars: @Sendable (StageContext, StageOutput) -> [Sidecar]
+    }
+
     /// Decodes `with:` into the type's Parameters, reporting unknown keys, wrong types and invalid values at their position.
-    private mutating func decodeParameters<S: StageType>(_ type: S.Type, stage: StageConfig)
-        -> (json: String, model: String?, needsProvider: Bool, plan: @Sendable (StageContext) throws -> StageWork)? {
+    private mutating func decodeParameters<S: StageType>(_ type: S.Type, stage: StageConfig) -> DecodedParameters? {
         let docs = S.Parameters.documentation
         let valid = docs.map(\.name)
         var keyPositions: [String: SourcePosition] = [:]
@@ -189,8 +203,10 @@ struct GraphChecker {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = (try? encoder.encode(parameters)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return (json, S.model(parameters), S.needsProvider(parameters),
-                { context in try S.work(parameters: parameters, context: context) })
+        return DecodedParameters(
+            json: json, model: S.model(parameters), needsProvider: S.needsProvider(parameters),
+            plan: { context in try S.work(parameters: parameters, context: context) },
+            sidecars: { context, output in S.sidecars(parameters: parameters, context: context, output: output) })
     }
 
     private func describe(_ error: DecodingError) -> (String?, String) {

@@ -135,11 +135,11 @@ public final class PipelineRunner: Sendable {
             var counts = RunSummary.StageCounts(stage: stage.name)
             for o in all {
                 switch o.stages[stage.name] {
-                case "done": counts.done += 1
-                case "failed": counts.failed += 1
-                case "skipped": counts.skipped += 1
-                case "reused": counts.reused += 1
-                default: break
+                case .done?: counts.done += 1
+                case .failed?: counts.failed += 1
+                case .skipped?: counts.skipped += 1
+                case .reused?: counts.reused += 1
+                case nil: break
                 }
             }
             return counts

@@ -37,14 +37,11 @@ public enum VideoAsk {
 
     public static func ask(_ question: String, video: VideoRow, store: VidpipeStore, provider: any ModelProvider,
                            options: Options) throws -> Result {
-        guard let stage = try store.latestTimelineStage(videoID: video.id) else {
+        guard let stage = try store.stages(storing: .timeline, videoID: video.id).first else {
             throw Failure(description: "no fused timeline for \(video.path) in \(store.path); add a timeline.fuse stage "
                           + "(from shots and the captions, OCR and speech stages) to the pipeline and run it")
         }
-        let decoder = JSONDecoder()
-        let records = try store.timeline(videoID: video.id, stage: stage).compactMap {
-            try? decoder.decode(FusedShot.self, from: Data($0.recordJSON.utf8))
-        }
+        let records = try store.records(FusedShot.self, videoID: video.id, stage: stage)
         guard !records.isEmpty else { throw Failure(description: "the timeline of \(video.path) has no shots") }
         let ranked = try rank(question, records: records, video: video, store: store, provider: provider, options: options)
         let total = records.reduce(0) { $0 + VideoQA.estimatedTokens($1) }
@@ -108,7 +105,7 @@ public enum VideoAsk {
 public enum HybridSearch {
     /// Embeds the query with `model` and ranks stored vectors of that model by cosine similarity.
     public static func semantic(_ query: String, store: VidpipeStore, provider: any ModelProvider, model: String,
-                                kind: String? = nil, limit: Int) throws -> [SearchHit] {
+                                kind: TextKind? = nil, limit: Int) throws -> [SearchHit] {
         let result = try provider.embed(EmbeddingRequest(model: model, inputs: [.text(query)]))
         guard let vector = result.vectors.first else { return [] }
         let hits = try store.semanticSearch(vector: vector, model: model, limit: kind == nil ? limit : limit * 5)

@@ -15,8 +15,8 @@ public struct VideoOutcome: Sendable {
     public var unchanged: Bool
     public var error: String?
     public var warnings: [String]
-    /// Per stage of this run: done, failed, skipped or reused.
-    public var stages: [String: String]
+    /// How each stage ended in this run.
+    public var stages: [String: StageOutcome]
 }
 
 /// Runs the stage graph over one video: plans, decodes once per wave, writes each stage's result atomically.
@@ -35,12 +35,6 @@ final class VideoProcessor: Sendable {
         self.progress = progress
         self.logger = logger
         self.providers = providers
-    }
-
-    private enum Finished {
-        case done
-        case failed(String)
-        case skipped(String)
     }
 
     func process(_ file: InputFile) -> VideoOutcome {
@@ -72,26 +66,20 @@ final class VideoProcessor: Sendable {
 
     private func process(_ file: InputFile, video: VideoRow, outcome start: VideoOutcome) throws -> VideoOutcome {
         var outcome = start
-        let previous = Dictionary(try store.stageResults(videoID: video.id).map { ($0.stage, $0) }) { a, _ in a }
-        var finished: [String: Finished] = [:]
-        var pending: [ConfiguredStage] = []
-        for stage in graph.stages {
-            if let r = previous[stage.name], r.fingerprint == stage.fingerprint, r.status != .failed {
-                finished[stage.name] = r.status == .skipped ? .skipped(r.error ?? "skipped") : .done
-                outcome.stages[stage.name] = "reused"
-            } else {
-                pending.append(stage)
-            }
+        let stored = try store.stageResults(videoID: video.id).map {
+            ($0.stage, StagePlan.Stored(fingerprint: $0.fingerprint, status: $0.status, error: $0.error))
         }
-        if pending.isEmpty && video.status == .done {
+        var plan = StagePlan(stages: graph.stages, stored: Dictionary(stored) { a, _ in a })
+        if plan.isUpToDate && video.status == .done {
+            outcome.stages = plan.outcomes().stages
             outcome.unchanged = true
             return outcome
         }
-
-        let info: MediaInfo
+        outcome.stages = plan.outcomes().stages
         if file.sizeBytes == 0 {
             return fail(video, &outcome, "empty file (0 bytes)")
         }
+        let info: MediaInfo
         do {
             info = try MediaProbe.probe(path: file.path)
         } catch let error as MediaError {
@@ -107,87 +95,16 @@ final class VideoProcessor: Sendable {
             audioCodec: info.audioCodec, container: info.formatName, hasVideo: info.hasVideo, hasAudio: info.hasAudio,
             rotation: info.rotation))
 
-        var outputs: [String: StageOutput] = [:]
-        var remaining = pending
-        while !remaining.isEmpty {
-            let wave = remaining.filter { stage in stage.from.allSatisfy { finished[$0] != nil } }
-            guard !wave.isEmpty else { break }  // cannot happen for a validated (acyclic) graph
-            remaining.removeAll { s in wave.contains { $0.name == s.name } }
-            var videoJobs: [(ConfiguredStage, FrameRequest, any VideoFrameSink)] = []
-            var audioJobs: [(ConfiguredStage, any AudioChunkSink)] = []
-            for stage in wave {
-                if let blocker = stage.from.first(where: { if case .failed = finished[$0] { return true } else { return false } }) {
-                    finished[stage.name] = record(stage, video, .failed("upstream stage '\(blocker)' failed"), elapsed: 0)
-                    continue
-                }
-                if let blocker = stage.from.first(where: { if case .skipped = finished[$0] { return true } else { return false } }) {
-                    finished[stage.name] = record(stage, video, .skipped("upstream stage '\(blocker)' was skipped"), elapsed: 0)
-                    continue
-                }
-                if stage.media == .video && !info.hasVideo {
-                    finished[stage.name] = record(stage, video, .skipped("no video stream"), elapsed: 0)
-                    continue
-                }
-                if stage.media == .audio && !info.hasAudio {
-                    finished[stage.name] = record(stage, video, .skipped("no audio stream"), elapsed: 0)
-                    continue
-                }
-                let started = Date()
-                do {
-                    var upstream: [String: StageOutput] = [:]
-                    for name in stage.from {
-                        if outputs[name] == nil, let kind = graph.stage(named: name)?.outputKind {
-                            outputs[name] = try StageOutputMapping.load(kind: kind, videoID: video.id, stage: name, store: store)
-                        }
-                        upstream[name] = outputs[name]
-                    }
-                    let context = StageContext(videoPath: file.path, info: info, upstream: upstream,
-                                               provider: providers.provider(named: stage.provider), stageName: stage.name,
-                                               pipelineDirectory: graph.config.baseDirectory)
-                    switch try stage.work(context) {
-                    case .skip(let reason):
-                        finished[stage.name] = record(stage, video, .skipped(reason), elapsed: 0)
-                    case .compute(let body):
-                        let output = try body()
-                        finished[stage.name] = record(stage, video, output: output, elapsed: Date().timeIntervalSince(started))
-                        outputs[stage.name] = output
-                    case .video(let request, let sink):
-                        videoJobs.append((stage, request, sink))
-                    case .audio(let sink):
-                        audioJobs.append((stage, sink))
-                    }
-                } catch {
-                    finished[stage.name] = record(stage, video, .failed(describe(error)), elapsed: Date().timeIntervalSince(started))
-                }
-            }
-            if videoJobs.isEmpty && audioJobs.isEmpty { continue }
-            let pass = MediaPassRunner(path: file.path, progress: progress, capacity: Self.queueCapacity)
-            let results = pass.run(video: videoJobs.map { ($0.0.name, $0.1, $0.2) }, audio: audioJobs.map { ($0.0.name, $0.1) })
-            outcome.warnings += pass.warnings.current
-            for (name, result) in results {
-                guard let stage = graph.stage(named: name) else { continue }
-                switch result.output {
-                case .success(let output):
-                    finished[name] = record(stage, video, output: output, elapsed: result.elapsed,
-                                            note: ([result.note].compactMap { $0 } + pass.warnings.current).joined(separator: "; ").nilIfEmpty)
-                    outputs[name] = output
-                case .failure(let error):
-                    finished[name] = record(stage, video, .failed(describe(error)), elapsed: result.elapsed)
-                }
-            }
+        var wave = WaveRun(processor: self, file: file, video: video, info: info)
+        while true {
+            let actions = plan.nextWave(hasVideo: info.hasVideo, hasAudio: info.hasAudio)
+            if actions.isEmpty { break }
+            for (name, state) in wave.carryOut(actions) { plan.finish(name, state) }
+            outcome.warnings += wave.warnings
         }
 
-        var failures: [String] = []
-        for stage in graph.stages {
-            switch finished[stage.name] {
-            case .failed(let message)?:
-                failures.append("stage '\(stage.name)': \(message)")
-                outcome.stages[stage.name] = "failed"
-            case .skipped?: if outcome.stages[stage.name] == nil { outcome.stages[stage.name] = "skipped" }
-            case .done?: if outcome.stages[stage.name] == nil { outcome.stages[stage.name] = "done" }
-            case nil: break
-            }
-        }
+        let (stages, failures) = plan.outcomes()
+        outcome.stages = stages
         outcome.status = failures.isEmpty ? .done : .failed
         outcome.error = failures.isEmpty ? nil : failures.joined(separator: "; ")
         try store.setVideoStatus(videoID: video.id, status: failures.isEmpty ? .done : .failed, error: outcome.error,
@@ -202,21 +119,31 @@ final class VideoProcessor: Sendable {
         return outcome
     }
 
-    /// Writes a stage's rows and its stage_results row in one transaction.
-    private func record(_ stage: ConfiguredStage, _ video: VideoRow, output: StageOutput, elapsed: Double, note: String? = nil) -> Finished {
+    /// Stores a stage's records and its stage_results row in one transaction, then writes its
+    /// sidecar files; a failure of either is recorded as the stage's failure.
+    fileprivate func commit(_ stage: ConfiguredStage, _ video: VideoRow, output: StageOutput, context: StageContext,
+                           elapsed: Double, note: String? = nil) -> StagePlan.State {
         do {
             try store.replaceStageResult(videoID: video.id, stage: stage.name, fingerprint: stage.fingerprint,
-                                         elapsedSeconds: elapsed, rows: StageOutputMapping.rows(output, stage: stage),
+                                         elapsedSeconds: elapsed, output: output, frameStage: stage.from.first,
                                          note: [note, output.note].compactMap { $0 }.joined(separator: "; ").nilIfEmpty)
-            logger.debug("stage done", metadata: ["video": "\(video.path)", "stage": "\(stage.name)", "rows": "\(output.rowCount)"])
-            return .done
         } catch {
             return record(stage, video, .failed("could not store the result: \(error)"), elapsed: elapsed)
         }
+        for sidecar in stage.sidecars(context, output) {
+            do {
+                try sidecar.write()
+            } catch {
+                return record(stage, video, .failed("could not write \(sidecar.description): \(describe(error))"), elapsed: elapsed)
+            }
+        }
+        logger.debug("stage done", metadata: ["video": "\(video.path)", "stage": "\(stage.name)", "rows": "\(output.rowCount)"])
+        return .done
     }
 
-    private func record(_ stage: ConfiguredStage, _ video: VideoRow, _ state: Finished, elapsed: Double) -> Finished {
-        let status: StageStatus, message: String?
+    /// Records a stage that ended without records (failed or skipped) in one transaction.
+    fileprivate func record(_ stage: ConfiguredStage, _ video: VideoRow, _ state: StagePlan.State, elapsed: Double) -> StagePlan.State {
+        let status: StageStatus, message: String
         switch state {
         case .done: return .done
         case .failed(let m): (status, message) = (.failed, m)
@@ -229,9 +156,94 @@ final class VideoProcessor: Sendable {
             logger.error("cannot record stage outcome", metadata: ["video": "\(video.path)", "stage": "\(stage.name)", "error": "\(error)"])
         }
         if status == .failed {
-            logger.warning("stage failed", metadata: ["video": "\(video.path)", "stage": "\(stage.name)", "error": "\(message ?? "")"])
+            logger.warning("stage failed", metadata: ["video": "\(video.path)", "stage": "\(stage.name)", "error": "\(message)"])
         }
         return state
+    }
+}
+
+/// Carries out the actions of one wave for one video: records what needs no run, computes what
+/// needs no decoding, and serves the stages that want frames or audio from one decode pass.
+private struct WaveRun {
+    let processor: VideoProcessor
+    let file: InputFile
+    let video: VideoRow
+    let info: MediaInfo
+    /// Outputs of this video's stages, computed now or loaded from the store, by stage name.
+    private var outputs: [String: StageOutput] = [:]
+    /// The decoders' warnings of the last wave.
+    private(set) var warnings: [String] = []
+
+    init(processor: VideoProcessor, file: InputFile, video: VideoRow, info: MediaInfo) {
+        self.processor = processor
+        self.file = file
+        self.video = video
+        self.info = info
+    }
+
+    mutating func carryOut(_ actions: [(stage: ConfiguredStage, action: StagePlan.Action)]) -> [(String, StagePlan.State)] {
+        var ended: [(String, StagePlan.State)] = []
+        var videoJobs: [(ConfiguredStage, StageContext, FrameRequest, any VideoFrameSink)] = []
+        var audioJobs: [(ConfiguredStage, StageContext, any AudioChunkSink)] = []
+        warnings = []
+        for (stage, action) in actions {
+            if case .record(let state) = action {
+                ended.append((stage.name, processor.record(stage, video, state, elapsed: 0)))
+                continue
+            }
+            let started = Date()
+            do {
+                let context = try context(for: stage)
+                switch try stage.work(context) {
+                case .skip(let reason):
+                    ended.append((stage.name, processor.record(stage, video, .skipped(reason), elapsed: 0)))
+                case .compute(let body):
+                    let output = try body()
+                    ended.append((stage.name, processor.commit(stage, video, output: output, context: context,
+                                                              elapsed: Date().timeIntervalSince(started))))
+                    outputs[stage.name] = output
+                case .video(let request, let sink):
+                    videoJobs.append((stage, context, request, sink))
+                case .audio(let sink):
+                    audioJobs.append((stage, context, sink))
+                }
+            } catch {
+                ended.append((stage.name, processor.record(stage, video, .failed(describe(error)),
+                                                           elapsed: Date().timeIntervalSince(started))))
+            }
+        }
+        if videoJobs.isEmpty && audioJobs.isEmpty { return ended }
+        let pass = MediaPassRunner(path: file.path, progress: processor.progress, capacity: VideoProcessor.queueCapacity)
+        let results = pass.run(video: videoJobs.map { ($0.0.name, $0.2, $0.3) }, audio: audioJobs.map { ($0.0.name, $0.2) })
+        warnings = pass.warnings.current
+        let contexts = Dictionary(videoJobs.map { ($0.0.name, ($0.0, $0.1)) } + audioJobs.map { ($0.0.name, ($0.0, $0.1)) }) { a, _ in a }
+        for (name, result) in results {
+            guard let (stage, context) = contexts[name] else { continue }
+            switch result.output {
+            case .success(let output):
+                let note = ([result.note].compactMap { $0 } + warnings).joined(separator: "; ").nilIfEmpty
+                ended.append((name, processor.commit(stage, video, output: output, context: context, elapsed: result.elapsed,
+                                                    note: note)))
+                outputs[name] = output
+            case .failure(let error):
+                ended.append((name, processor.record(stage, video, .failed(describe(error)), elapsed: result.elapsed)))
+            }
+        }
+        return ended
+    }
+
+    /// The stage's view of this video, its upstream outputs loaded from the store when this run did not make them.
+    private mutating func context(for stage: ConfiguredStage) throws -> StageContext {
+        var upstream: [String: StageOutput] = [:]
+        for name in stage.from {
+            if outputs[name] == nil, let kind = processor.graph.stage(named: name)?.outputKind {
+                outputs[name] = try processor.store.output(kind, videoID: video.id, stage: name)
+            }
+            upstream[name] = outputs[name]
+        }
+        return StageContext(videoPath: file.path, info: info, upstream: upstream,
+                            provider: processor.providers.provider(named: stage.provider), stageName: stage.name,
+                            pipelineDirectory: processor.graph.config.baseDirectory)
     }
 }
 

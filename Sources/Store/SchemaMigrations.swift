@@ -1,3 +1,4 @@
+import Records
 import GRDB
 
 /// The store's schema, as an ordered list of GRDB migrations.
@@ -27,12 +28,6 @@ enum SchemaMigrations {
 
     /// SQL expression for "now" as ISO 8601 UTC with milliseconds.
     static let nowSQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-
-    /// Per-video output tables that `replaceStageResult` clears for a (video, stage).
-    static let outputTables = [
-        "shots", "frames", "audio_segments", "transcript_segments", "ocr_texts", "captions",
-        "reasoning_outputs", "embeddings", "search", "subtitle_cues", "timeline_shots",
-    ]
 
     /// v4 (issue 7): the spoken language of each transcript segment (ISO 639-1 code as the speech
     /// engine reports or was told it; NULL when the engine does not say).

@@ -1,9 +1,11 @@
+import Records
+
 /// One full-text search result: DESIGN.md's `search --json` shape.
 public struct SearchHit: Codable, Sendable, Equatable {
     public var video_id: Int64
     public var path: String
-    /// transcript, ocr, caption or reasoning.
-    public var kind: String
+    /// What the text is: transcript, ocr, caption or reasoning (and, from vector search, timeline or frame).
+    public var kind: TextKind
     public var stage: String
     public var start_s: Double
     public var end_s: Double

@@ -1,3 +1,5 @@
+import Records
+
 /// One row of `stage_results`: the latest outcome of one stage on one video.
 public struct StageResultRow: Codable, Sendable, Equatable {
     public var videoID: Int64

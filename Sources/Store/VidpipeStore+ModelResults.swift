@@ -1,117 +1,11 @@
 import Foundation
 import GRDB
+import Records
 
-/// Model outputs (frame captions, embeddings, the fused timeline, reasoning) and the model-call
-/// ledger that is also the response cache.
+/// Reading model outputs (the latest timeline, keyframes, vector search) and the model-call ledger
+/// that is also the response cache.
 extension VidpipeStore {
-    static func insertCaptions(_ captions: [CaptionRow], _ db: Database, videoID: Int64, stage: String) throws {
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO captions (video_id, stage, frame_id, start_s, end_s, text, model, reused_from_s)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let frames = try FrameIDLookup(db, videoID: videoID)
-        for caption in captions {
-            let frameID = try caption.frameID ?? frames.id(stage: caption.frameStage, time: caption.startS)
-            try statement.execute(arguments: [videoID, stage, frameID, caption.startS, caption.endS, caption.text,
-                                              caption.model, caption.reusedFromS])
-            if !caption.text.isEmpty {
-                try index(db, text: caption.text, videoID: videoID, stage: stage, kind: "caption",
-                          refID: db.lastInsertedRowID, start: caption.startS, end: caption.endS)
-            }
-        }
-    }
-
-    static func insertEmbeddings(_ rows: [EmbeddingRow], _ db: Database, videoID: Int64, stage: String) throws {
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO embeddings (video_id, stage, ref_kind, ref_id, model, dim, vector, start_s, end_s, text)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for row in rows where !row.vector.isEmpty {
-            try statement.execute(arguments: [videoID, stage, row.refKind, row.refID, row.model, row.vector.count,
-                                              VectorBlob.encode(row.vector), row.startS, row.endS, row.text])
-        }
-    }
-
-    static func insertTimeline(_ rows: [TimelineRow], _ db: Database, videoID: Int64, stage: String) throws {
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO timeline_shots (video_id, stage, idx, start_s, end_s, keyframe_s, record) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
-        for row in rows {
-            try statement.execute(arguments: [videoID, stage, row.idx, row.startS, row.endS, row.keyframeS, row.recordJSON])
-        }
-    }
-
-    static func insertReasoning(_ rows: [ReasoningRow], _ db: Database, videoID: Int64, stage: String) throws {
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO reasoning_outputs (video_id, stage, task, idx, start_s, end_s, text, json, model)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for row in rows {
-            try statement.execute(arguments: [videoID, stage, row.task, row.idx, row.startS, row.endS, row.text, row.json, row.model])
-            if !row.text.isEmpty {
-                try index(db, text: row.text, videoID: videoID, stage: stage, kind: "reasoning",
-                          refID: db.lastInsertedRowID, start: row.startS ?? 0, end: row.endS ?? row.startS ?? 0)
-            }
-        }
-    }
-
     // MARK: Loading
-
-    public func captions(videoID: Int64, stage: String) throws -> [CaptionRow] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, frame_id, start_s, end_s, text, model, reused_from_s FROM captions
-                WHERE video_id = ? AND stage = ? ORDER BY start_s, id
-                """, arguments: [videoID, stage]).map {
-                CaptionRow(id: $0["id"], frameStage: nil, frameID: $0["frame_id"], startS: $0["start_s"], endS: $0["end_s"],
-                           text: $0["text"], model: $0["model"], reusedFromS: $0["reused_from_s"])
-            }
-        }
-    }
-
-    public func embeddings(videoID: Int64, stage: String) throws -> [EmbeddingRow] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, ref_kind, ref_id, start_s, end_s, text, model, vector FROM embeddings
-                WHERE video_id = ? AND stage = ? ORDER BY start_s, id
-                """, arguments: [videoID, stage]).map(Self.embeddingRow)
-        }
-    }
-
-    public func timeline(videoID: Int64, stage: String) throws -> [TimelineRow] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT idx, start_s, end_s, keyframe_s, record FROM timeline_shots WHERE video_id = ? AND stage = ? ORDER BY idx
-                """, arguments: [videoID, stage]).map {
-                TimelineRow(idx: $0["idx"], startS: $0["start_s"], endS: $0["end_s"], keyframeS: $0["keyframe_s"],
-                            recordJSON: $0["record"])
-            }
-        }
-    }
-
-    /// The most recently finished timeline stage of a video, if any (for `vidpipe ask`).
-    public func latestTimelineStage(videoID: Int64) throws -> String? {
-        try pool.read { db in
-            try String.fetchOne(db, sql: """
-                SELECT r.stage FROM stage_results r
-                WHERE r.video_id = ? AND r.status = 'done'
-                  AND EXISTS (SELECT 1 FROM timeline_shots t WHERE t.video_id = r.video_id AND t.stage = r.stage)
-                ORDER BY r.finished_at DESC, r.stage LIMIT 1
-                """, arguments: [videoID])
-        }
-    }
-
-    public func reasoning(videoID: Int64, stage: String) throws -> [ReasoningRow] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT task, idx, start_s, end_s, text, json, model FROM reasoning_outputs
-                WHERE video_id = ? AND stage = ? ORDER BY idx, id
-                """, arguments: [videoID, stage]).map {
-                ReasoningRow(task: $0["task"], idx: $0["idx"], startS: $0["start_s"], endS: $0["end_s"], text: $0["text"] ?? "",
-                             json: $0["json"], model: $0["model"])
-            }
-        }
-    }
 
     /// The JPEG of the frame nearest `time` among all frames stored for a video (any stage), if one
     /// lies within `tolerance` seconds.
@@ -158,7 +52,7 @@ extension VidpipeStore {
                 let score = VectorBlob.cosine(query, queryNorm, blob)
                 guard best.count < limit || score > (best.last?.score ?? -2) else { continue }
                 let text: String = row["text"] ?? ""
-                let hit = SearchHit(video_id: row["video_id"], path: row["path"], kind: row["ref_kind"], stage: row["stage"],
+                let hit = SearchHit(video_id: row["video_id"], path: row["path"], kind: TextKind(rawValue: row["ref_kind"]) ?? .transcript, stage: row["stage"],
                                     start_s: row["start_s"] ?? 0, end_s: row["end_s"] ?? 0, text: text, snippet: text,
                                     score: score)
                 let at = best.firstIndex { $0.score < score } ?? best.count
@@ -167,12 +61,6 @@ extension VidpipeStore {
             }
             return best
         }
-    }
-
-    private static func embeddingRow(_ row: Row) -> EmbeddingRow {
-        let blob: Data = row["vector"]
-        return EmbeddingRow(id: row["id"], refKind: row["ref_kind"], refID: row["ref_id"], startS: row["start_s"] ?? 0,
-                            endS: row["end_s"] ?? 0, text: row["text"] ?? "", model: row["model"], vector: VectorBlob.decode(blob))
     }
 
     // MARK: The model-call ledger / response cache

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Records
 
 extension VidpipeStore {
     /// Counts for `vidpipe status`: videos by status, stage results by stage and status, and the
@@ -29,9 +30,10 @@ extension VidpipeStore {
 
     /// Everything about one video as a JSON document (UTF-8, pretty-printed, sorted keys):
     /// `{schema_version, video: {...}, stages: {NAME: {status, fingerprint, error, elapsed_s,
-    /// finished_at, note, shots?, frames?, audio_segments?}}}`. Column names are the table's; frames
-    /// carry `jpeg_bytes` (a count) instead of the JPEG and `phash` as 16 hex digits. Missing values
-    /// are JSON null; times are seconds.
+    /// finished_at, note, shots?, frames?, audio_segments?, transcript?, ...}}}`. Each kind's rows
+    /// come as their table's columns (`StoredRecord.export`); JSON columns are parsed, frames carry
+    /// `jpeg_bytes` (a count) instead of the JPEG and `phash` as 16 hex digits, embeddings only their
+    /// count and shape. Missing values are JSON null; times are seconds.
     public func exportJSON(videoID: Int64) throws -> Data {
         guard let video = try video(id: videoID) else { throw StoreError.videoNotFound(id: videoID) }
         var stages: [String: Any] = [:]
@@ -44,20 +46,11 @@ extension VidpipeStore {
                 "finished_at": result.finishedAt,
                 "note": Self.json(result.note),
             ]
-            let shots = try shots(videoID: videoID, stage: result.stage)
-            if !shots.isEmpty {
-                entry["shots"] = shots.map { ["idx": $0.idx, "start_s": $0.startS, "end_s": $0.endS] as [String: Any] }
-            }
-            let frames = try frameSummaries(videoID: videoID, stage: result.stage)
-            if !frames.isEmpty { entry["frames"] = frames }
-            let segments = try audioSegments(videoID: videoID, stage: result.stage)
-            if !segments.isEmpty {
-                entry["audio_segments"] = segments.map {
-                    ["kind": $0.kind, "start_s": $0.startS, "end_s": $0.endS, "loudness_db": Self.json($0.loudnessDB)]
-                        as [String: Any]
+            try pool.read { db in
+                for type in StoredRecords.types {
+                    try Self.exportRows(type, db, videoID: videoID, stage: result.stage, into: &entry)
                 }
             }
-            try addTextOutputs(to: &entry, videoID: videoID, stage: result.stage)
             stages[result.stage] = entry
         }
         let document: [String: Any] = [
@@ -68,81 +61,49 @@ extension VidpipeStore {
         return try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
     }
 
-    /// Transcript segments (with words), OCR text (with boxes), caption cues, frame captions, timeline records,
-    /// reasoning items and the embeddings' shape, as export objects.
-    private func addTextOutputs(to entry: inout [String: Any], videoID: Int64, stage: String) throws {
-        func parsed(_ json: String?) -> Any {
-            guard let json, let value = try? JSONSerialization.jsonObject(with: Data(json.utf8)) else { return NSNull() }
-            return value
-        }
-        let transcript = try transcript(videoID: videoID, stage: stage)
-        if !transcript.isEmpty {
-            entry["transcript"] = transcript.map {
-                ["start_s": $0.startS, "end_s": $0.endS, "text": $0.text, "confidence": Self.json($0.confidence),
-                 "words": parsed($0.wordsJSON), "language": $0.language ?? NSNull()] as [String: Any]
-            }
-        }
-        let texts = try ocrTexts(videoID: videoID, stage: stage)
-        if !texts.isEmpty {
-            entry["ocr_texts"] = texts.map {
-                ["t_s": $0.tS, "frame_id": Self.json($0.frameID), "text": $0.text, "confidence": Self.json($0.confidence),
-                 "boxes": parsed($0.boxesJSON), "reused_from_s": Self.json($0.reusedFromS)] as [String: Any]
-            }
-        }
-        let cues = try subtitleCues(videoID: videoID, stage: stage)
-        if !cues.isEmpty {
-            entry["subtitle_cues"] = cues.map { ["idx": $0.idx, "start_s": $0.startS, "end_s": $0.endS, "text": $0.text] as [String: Any] }
-        }
-        let captions = try captions(videoID: videoID, stage: stage)
-        if !captions.isEmpty {
-            entry["captions"] = captions.map {
-                ["start_s": $0.startS, "end_s": $0.endS, "frame_id": Self.json($0.frameID), "text": $0.text,
-                 "model": Self.json($0.model), "reused_from_s": Self.json($0.reusedFromS)] as [String: Any]
-            }
-        }
-        let timeline = try timeline(videoID: videoID, stage: stage)
-        if !timeline.isEmpty { entry["timeline"] = timeline.map { parsed($0.recordJSON) } }
-        let reasoning = try reasoning(videoID: videoID, stage: stage)
-        if !reasoning.isEmpty {
-            entry["reasoning"] = reasoning.map {
-                ["task": $0.task, "idx": $0.idx, "start_s": Self.json($0.startS), "end_s": Self.json($0.endS), "text": $0.text,
-                 "json": parsed($0.json), "model": Self.json($0.model)] as [String: Any]
-            }
-        }
-        let vectors = try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT count(*) AS n, max(dim) AS dim, max(model) AS model FROM embeddings WHERE video_id = ? AND stage = ?",
-                             arguments: [videoID, stage])
-        }
-        if let vectors, let n: Int = vectors["n"], n > 0 {
+    /// Columns holding JSON text: exported as the parsed value.
+    private static let jsonColumns: Set<String> = ["words", "boxes", "json", "record"]
+
+    /// Adds one kind's rows of a (video, stage) to an export entry, if there are any.
+    private static func exportRows(_ type: any StoredRecord.Type, _ db: Database, videoID: Int64, stage: String,
+                                   into entry: inout [String: Any]) throws {
+        let filter = "FROM \(type.table) WHERE video_id = ? AND stage = ?"
+        switch type.export {
+        case .columns(let key, let select):
+            let rows = try Row.fetchAll(db, sql: "SELECT \(select) \(filter) ORDER BY \(type.ordering)",
+                                        arguments: [videoID, stage])
+            if !rows.isEmpty { entry[key] = rows.map(exportObject) }
+        case .document(let key, let column):
+            let documents = try String.fetchAll(db, sql: "SELECT \(column) \(filter) ORDER BY \(type.ordering)",
+                                                arguments: [videoID, stage])
+            if !documents.isEmpty { entry[key] = documents.map { parsedJSON($0) } }
+        case .vectorSummary(let key):
             // Vectors are not exported (read them from the store); their count and shape are.
-            entry["embeddings"] = ["count": n, "dim": vectors["dim"] as Int? ?? 0, "model": Self.json(vectors["model"] as String?)] as [String: Any]
+            if let row = try Row.fetchOne(db, sql: "SELECT count(*) AS n, max(dim) AS dim, max(model) AS model \(filter)",
+                                          arguments: [videoID, stage]),
+               let n: Int = row["n"], n > 0 {
+                entry[key] = ["count": n, "dim": row["dim"] as Int? ?? 0, "model": json(row["model"] as String?)] as [String: Any]
+            }
         }
     }
 
-    /// Frames as export objects, reading only the JPEG's length.
-    private func frameSummaries(videoID: Int64, stage: String) throws -> [[String: Any]] {
-        let rows = try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, t_s, shot_idx, phash, width, height, length(jpeg) AS jpeg_bytes
-                    FROM frames WHERE video_id = ? AND stage = ? ORDER BY t_s, id
-                    """,
-                arguments: [videoID, stage])
+    /// A row as a JSON object: column name to value.
+    private static func exportObject(_ row: Row) -> [String: Any] {
+        var object: [String: Any] = [:]
+        for (column, value) in row {
+            switch value.storage {
+            case .null: object[column] = NSNull()
+            case .int64(let v): object[column] = column == "phash" ? hex(UInt64(bitPattern: v)) : v
+            case .double(let v): object[column] = v.isFinite ? v : NSNull()
+            case .string(let v): object[column] = jsonColumns.contains(column) ? parsedJSON(v) : v
+            case .blob(let v): object[column] = v.count
+            }
         }
-        return rows.map { row in
-            let phash: Int64 = row["phash"]
-            let shotIdx: Int? = row["shot_idx"]
-            return [
-                "id": row["id"] as Int64,
-                "t_s": row["t_s"] as Double,
-                "shot_idx": Self.json(shotIdx),
-                "phash": Self.hex(UInt64(bitPattern: phash)),
-                "width": row["width"] as Int,
-                "height": row["height"] as Int,
-                "jpeg_bytes": row["jpeg_bytes"] as Int,
-            ]
-        }
+        return object
+    }
+
+    private static func parsedJSON(_ text: String) -> Any {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? NSNull()
     }
 
     private static func jsonObject(_ video: VideoRow) -> [String: Any] {

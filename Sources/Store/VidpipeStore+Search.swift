@@ -1,14 +1,15 @@
 import Foundation
 import GRDB
+import Records
 
 extension VidpipeStore {
-    /// The kinds of text the search index holds.
-    public static let searchKinds = ["transcript", "ocr", "caption", "reasoning"]
+    /// The kinds of text the full-text index holds.
+    public static let searchKinds: [TextKind] = [.transcript, .ocr, .caption, .reasoning]
 
     /// Full-text search over every indexed text, best first. `query` is FTS5 syntax: words (all must
     /// match), "exact phrases", prefix*, OR, NOT, NEAR(a b, 5). A malformed query throws
     /// `StoreError.invalidSearchQuery` with SQLite's reason, never a crash.
-    public func search(_ query: String, kind: String? = nil, videoID: Int64? = nil, limit: Int = 20,
+    public func search(_ query: String, kind: TextKind? = nil, videoID: Int64? = nil, limit: Int = 20,
                        marks: (open: String, close: String) = ("[", "]")) throws -> [SearchHit] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw StoreError.invalidSearchQuery(query: query, reason: "the query is empty") }
@@ -21,7 +22,7 @@ extension VidpipeStore {
         var arguments: [any DatabaseValueConvertible] = [marks.open, marks.close, trimmed]
         if let kind {
             sql += " AND s.kind = ?"
-            arguments.append(kind)
+            arguments.append(kind.rawValue)
         }
         if let videoID {
             sql += " AND s.video_id = ?"
@@ -33,7 +34,7 @@ extension VidpipeStore {
             return try pool.read { db in
                 try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
                     let rank: Double = row["rank"]
-                    return SearchHit(video_id: row["video_id"], path: row["path"], kind: row["kind"], stage: row["stage"],
+                    return SearchHit(video_id: row["video_id"], path: row["path"], kind: TextKind(rawValue: row["kind"]) ?? .transcript, stage: row["stage"],
                                      start_s: row["start_s"], end_s: row["end_s"], text: row["text"],
                                      snippet: row["snippet"], score: -rank)
                 }

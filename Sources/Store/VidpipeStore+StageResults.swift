@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Records
 
 extension VidpipeStore {
     /// Every stage result recorded for a video, ordered by stage name.
@@ -22,17 +23,26 @@ extension VidpipeStore {
     }
 
     /// The build-system rule: in ONE write transaction, delete this (video, stage)'s rows from every
-    /// output table (and `search`), insert `rows`, and upsert `stage_results` as done with
-    /// `fingerprint`, `elapsedSeconds`, `finished_at` = now, no error, and `note`. If anything
-    /// throws, the previous result stays exactly as it was.
+    /// output table (and `search`), insert `output`'s records (nil: a stage that writes none), and
+    /// upsert `stage_results` as done with `fingerprint`, `elapsedSeconds`, `finished_at` = now, no
+    /// error, and `note`. `frameStage` names the frames stage that records describing a frame (OCR
+    /// text, captions) point into. If anything throws, the previous result stays exactly as it was.
     public func replaceStageResult(videoID: Int64, stage: String, fingerprint: String, elapsedSeconds: Double,
-                                   rows: StageRows, note: String? = nil) throws {
+                                   output: StageOutput?, frameStage: String? = nil, note: String? = nil) throws {
         try pool.write { db in
             try Self.deleteOutputs(db, videoID: videoID, stage: stage)
-            try Self.insert(rows, db, videoID: videoID, stage: stage)
+            if let output {
+                let frames = try FrameIDLookup(db, videoID: videoID, stage: frameStage)
+                for record in output.records {
+                    // Every StageRecord type is a StoredRecord (StoredRecords.types; a test checks each kind).
+                    try (record as! any StoredRecord).insert(db, videoID: videoID, stage: stage, frames: frames)
+                }
+            }
             try Self.upsertStageResult(db, videoID: videoID, stage: stage, fingerprint: fingerprint, status: .done,
                                        error: nil, elapsedSeconds: elapsedSeconds, note: note)
+            try StoreFaults.afterStageWrite(db)
         }
+        try StoreFaults.afterCommit()
     }
 
     /// In ONE transaction: delete the stage's output rows and upsert `stage_results` with `status`
@@ -43,104 +53,46 @@ extension VidpipeStore {
             try Self.deleteOutputs(db, videoID: videoID, stage: stage)
             try Self.upsertStageResult(db, videoID: videoID, stage: stage, fingerprint: fingerprint, status: status,
                                        error: error, elapsedSeconds: elapsedSeconds, note: nil)
+            try StoreFaults.afterStageWrite(db)
         }
+        try StoreFaults.afterCommit()
     }
 
-    // MARK: Loading results back
+    // MARK: Reading results back
 
-    /// The shots a stage wrote for a video, by index.
-    public func shots(videoID: Int64, stage: String) throws -> [ShotRow] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT idx, start_s, end_s FROM shots WHERE video_id = ? AND stage = ? ORDER BY idx",
-                arguments: [videoID, stage]
-            ).map { ShotRow(idx: $0["idx"], startS: $0["start_s"], endS: $0["end_s"]) }
-        }
+    /// A stage's stored output for a video, as the stage produced it; nil for `media`.
+    public func output(_ kind: DataKind, videoID: Int64, stage: String) throws -> StageOutput? {
+        guard let type = StoredRecords.type(of: kind) else { return nil }
+        let records = try pool.read { db in try type.fetch(db, videoID: videoID, stage: stage) }
+        return StageOutput(kind: kind, records: records)
     }
 
-    /// The frames a stage wrote for a video, by time; `jpeg` is empty unless `includeJPEG`.
-    public func frames(videoID: Int64, stage: String, includeJPEG: Bool) throws -> [FrameRow] {
-        let jpegColumn = includeJPEG ? "jpeg" : "NULL AS jpeg"
+    /// The records of one kind a stage stored for a video, in the stage's order.
+    public func records<R: StageRecord>(_ type: R.Type, videoID: Int64, stage: String) throws -> [R] {
+        try output(R.kind, videoID: videoID, stage: stage)?.records.compactMap { $0 as? R } ?? []
+    }
+
+    /// The stages that stored records of `kind` for a video and are done, most recently finished first.
+    public func stages(storing kind: DataKind, videoID: Int64) throws -> [String] {
+        guard let table = StoredRecords.type(of: kind)?.table else { return [] }
         return try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, t_s, shot_idx, phash, width, height, \(jpegColumn)
-                    FROM frames WHERE video_id = ? AND stage = ? ORDER BY t_s, id
-                    """,
-                arguments: [videoID, stage]
-            ).map { row in
-                let jpeg: Data? = row["jpeg"]
-                let phash: Int64 = row["phash"]
-                return FrameRow(id: row["id"], tS: row["t_s"], shotIdx: row["shot_idx"], phash: UInt64(bitPattern: phash),
-                                width: row["width"], height: row["height"], jpeg: jpeg.map { [UInt8]($0) } ?? [])
-            }
-        }
-    }
-
-    /// The audio segments a stage wrote for a video, by start time.
-    public func audioSegments(videoID: Int64, stage: String) throws -> [AudioSegmentRow] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT kind, start_s, end_s, loudness_db FROM audio_segments
-                    WHERE video_id = ? AND stage = ? ORDER BY start_s, id
-                    """,
-                arguments: [videoID, stage]
-            ).map { AudioSegmentRow(kind: $0["kind"], startS: $0["start_s"], endS: $0["end_s"], loudnessDB: $0["loudness_db"]) }
+            try String.fetchAll(db, sql: """
+                SELECT r.stage FROM stage_results r
+                WHERE r.video_id = ? AND r.status = 'done'
+                  AND EXISTS (SELECT 1 FROM \(table) t WHERE t.video_id = r.video_id AND t.stage = r.stage)
+                ORDER BY r.finished_at DESC, r.stage
+                """, arguments: [videoID])
         }
     }
 
     // MARK: Write helpers (run inside the caller's transaction)
 
-    static func deleteOutputs(_ db: Database, videoID: Int64, stage: String) throws {
-        for table in SchemaMigrations.outputTables {
-            try db.execute(sql: "DELETE FROM \(table) WHERE video_id = ? AND stage = ?", arguments: [videoID, stage])
-        }
-    }
+    /// Per-video output tables that a stage result replaces, and the search index.
+    static var outputTables: [String] { StoredRecords.types.map { $0.table } + ["search"] }
 
-    static func insert(_ rows: StageRows, _ db: Database, videoID: Int64, stage: String) throws {
-        switch rows {
-        case .shots(let shots):
-            let statement = try db.makeStatement(
-                sql: "INSERT INTO shots (video_id, stage, idx, start_s, end_s) VALUES (?, ?, ?, ?, ?)")
-            for shot in shots {
-                try statement.execute(arguments: [videoID, stage, shot.idx, shot.startS, shot.endS])
-            }
-        case .frames(let frames):
-            let statement = try db.makeStatement(
-                sql: """
-                    INSERT INTO frames (video_id, stage, t_s, shot_idx, phash, width, height, jpeg)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for frame in frames {
-                try statement.execute(arguments: [videoID, stage, frame.tS, frame.shotIdx, Int64(bitPattern: frame.phash),
-                                                  frame.width, frame.height, Data(frame.jpeg)])
-            }
-        case .audioSegments(let segments):
-            let statement = try db.makeStatement(
-                sql: "INSERT INTO audio_segments (video_id, stage, kind, start_s, end_s, loudness_db) VALUES (?, ?, ?, ?, ?, ?)")
-            for segment in segments {
-                let loudness = segment.loudnessDB.flatMap { $0.isFinite ? $0 : nil }
-                try statement.execute(arguments: [videoID, stage, segment.kind, segment.startS, segment.endS, loudness])
-            }
-        case .transcript(let segments):
-            try insertTranscript(segments, db, videoID: videoID, stage: stage)
-        case .ocrTexts(let texts):
-            try insertOCRTexts(texts, db, videoID: videoID, stage: stage)
-        case .subtitleCues(let cues):
-            try insertSubtitleCues(cues, db, videoID: videoID, stage: stage)
-        case .captions(let captions):
-            try insertCaptions(captions, db, videoID: videoID, stage: stage)
-        case .embeddings(let embeddings):
-            try insertEmbeddings(embeddings, db, videoID: videoID, stage: stage)
-        case .timeline(let records):
-            try insertTimeline(records, db, videoID: videoID, stage: stage)
-        case .reasoning(let items):
-            try insertReasoning(items, db, videoID: videoID, stage: stage)
-        case .empty:
-            break
+    static func deleteOutputs(_ db: Database, videoID: Int64, stage: String) throws {
+        for table in outputTables {
+            try db.execute(sql: "DELETE FROM \(table) WHERE video_id = ? AND stage = ?", arguments: [videoID, stage])
         }
     }
 
@@ -155,5 +107,26 @@ extension VidpipeStore {
                     elapsed_s = excluded.elapsed_s, finished_at = excluded.finished_at, note = excluded.note
                 """,
             arguments: [videoID, stage, fingerprint, status.rawValue, error, elapsedSeconds, note])
+    }
+
+    /// Resolves a frame's time to the id of the frame the frames stage stored there (to the half
+    /// millisecond), for records that describe a frame (OCR text, captions). One prepared statement per write.
+    struct FrameIDLookup {
+        private let statement: Statement?
+        private let videoID: Int64
+        private let stage: String?
+
+        init(_ db: Database, videoID: Int64, stage: String?) throws {
+            statement = stage == nil ? nil : try db.makeStatement(sql: """
+                SELECT id FROM frames WHERE video_id = ? AND stage = ? AND abs(t_s - ?) < 0.0005 ORDER BY id LIMIT 1
+                """)
+            self.videoID = videoID
+            self.stage = stage
+        }
+
+        func id(time: Double) throws -> Int64? {
+            guard let statement, let stage else { return nil }
+            return try Int64.fetchOne(statement, arguments: [videoID, stage, time])
+        }
     }
 }

@@ -137,15 +137,12 @@ struct Shots: ParsableCommand {
         parameters.minLength = Seconds(minLength)
         parameters.analysisFilter = ScalingFilter(rawValue: filter)!
         try parameters.validate()
-        let pass = try VideoPass(path: input)
-        let context = StageContext(videoPath: input, info: pass.info, upstream: [:])
-        guard case .video(let request, let sink) = try ShotsDetect.work(parameters: parameters, context: context) else {
-            throw ValidationError("\(input): shots.detect has nothing to do (no video stream)")
+        let outcome = try StageDriver.run(ShotsDetect.self, parameters, path: input)
+        guard case .shots(let shots)? = outcome.output else {
+            throw ValidationError("\(input): shots.detect has nothing to do (\(outcome.skipReason ?? "no shots"))")
         }
-        let report = try pass.run([request]) { _, frame in try sink.consume(frame) }
-        guard case .shots(let shots) = try sink.finish() else { fatalError("shots.detect returned another kind") }
         let cuts = shots.dropFirst().map { ($0.start * 1000).rounded() / 1000 }
-        printJSON(["cuts": cuts, "decoded": report.decodedFrames, "fps": pass.info.fps,
+        printJSON(["cuts": cuts, "decoded": outcome.decodedFrames ?? 0, "fps": outcome.info?.fps ?? 0,
                    "elapsed_s": Date().timeIntervalSince(started)])
     }
 }

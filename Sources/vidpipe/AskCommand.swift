@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ModelAPI
 import Pipeline
+import Stages
 import Store
 
 /// Where `ask` and `search --semantic` find their model server: the pipeline that made the store.
@@ -63,14 +64,14 @@ struct AskCommand: ParsableCommand {
             printError("error: no video '\(video)' in \(store.path)\n  hint: give its id or path as `vidpipe status` lists them")
             throw ExitCode(1)
         }
-        guard let choice = ModelChoice.choose(graph, types: ["reason.llm", "frames.caption"], preferred: models.provider) else {
+        guard let choice = ModelChoice.choose(graph, types: [ReasonLLM.self, FramesCaption.self], preferred: models.provider) else {
             printError("error: \(models.pipeline!) names no provider to ask"
                        + (models.provider.map { " (no provider '\($0)')" } ?? "")
                        + "\n  hint: define one under `providers:` (type: openai, base_url: ...) or pass --provider NAME")
             throw ExitCode(1)
         }
         let client = try ModelChoice.client(graph, name: choice.provider, store: store, factory: ModelProviders.openAI)
-        let embedding = ModelChoice.choose(graph, types: ["embed.text"], preferred: nil)
+        let embedding = ModelChoice.choose(graph, types: [EmbedText.self], preferred: nil)
         var options = VideoAsk.Options(model: models.model ?? choice.model,
                                        embeddingModel: embedding?.provider == choice.provider ? embedding?.model : nil)
         options.maxShots = shots

@@ -32,14 +32,12 @@ struct ExportCommand: ParsableCommand {
         case .json:
             data = try db.exportJSON(videoID: row.id)
         case .srt, .vtt:
-            guard let stage = try db.subtitleStages(videoID: row.id).first else {
+            guard let stage = try db.stages(storing: .subtitles, videoID: row.id).first else {
                 printError("error: no captions for \(row.path) in \(db.path)\n  hint: add a captions.export stage "
                            + "(from a speech.transcribe stage) to the pipeline and run it")
                 throw ExitCode(1)
             }
-            let cues = try db.subtitleCues(videoID: row.id, stage: stage).map {
-                SubtitleCue(index: $0.idx, start: $0.startS, end: $0.endS, lines: $0.text.components(separatedBy: "\n"))
-            }
+            let cues = try db.records(SubtitleCue.self, videoID: row.id, stage: stage)
             let subtitleFormat: SubtitleFormat = format == .srt ? .srt : .vtt
             data = Data(subtitleFormat.render(cues).utf8)
         }

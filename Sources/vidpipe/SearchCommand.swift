@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ModelAPI
 import Pipeline
+import Stages
 import Store
 
 struct SearchCommand: ParsableCommand {
@@ -25,8 +26,8 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: .long, help: "Rank moments by embedding similarity to the query (needs --pipeline and an embed.text stage's vectors).")
     var semantic = false
 
-    @Option(help: ArgumentHelp("Only this kind of text: \(VidpipeStore.searchKinds.joined(separator: ", ")).", valueName: "kind"))
-    var kind: String?
+    @Option(help: ArgumentHelp("Only this kind of text: \(VidpipeStore.searchKinds.map(\.rawValue).joined(separator: ", ")).", valueName: "kind"))
+    var kind: TextKind?
 
     @Option(help: "At most this many results.")
     var limit: Int = 20
@@ -36,7 +37,7 @@ struct SearchCommand: ParsableCommand {
 
     func validate() throws {
         if let kind, !VidpipeStore.searchKinds.contains(kind) {
-            throw ValidationError("--kind must be one of \(VidpipeStore.searchKinds.joined(separator: ", ")) (got '\(kind)')")
+            throw ValidationError("--kind must be one of \(VidpipeStore.searchKinds.map(\.rawValue).joined(separator: ", ")) (got '\(kind.rawValue)')")
         }
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
         if semantic && models.pipeline == nil {
@@ -52,7 +53,7 @@ struct SearchCommand: ParsableCommand {
 
     /// Vector hits when the pipeline names an embedding model and the store has its vectors; nil otherwise.
     func vectorHits(_ graph: PipelineGraph, _ db: VidpipeStore) throws -> [SearchHit]? {
-        let choice = ModelChoice.choose(graph, types: ["embed.text"], preferred: models.provider)
+        let choice = ModelChoice.choose(graph, types: [EmbedText.self], preferred: models.provider)
         let stored = try db.embeddingModels()
         guard let provider = choice?.provider,
               let model = models.model ?? choice?.model ?? stored.first, stored.contains(model) else {
@@ -113,3 +114,5 @@ struct SearchCommand: ParsableCommand {
         return String(format: "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
     }
 }
+
+extension TextKind: ExpressibleByArgument {}

@@ -42,24 +42,24 @@ struct EmbeddedPipelineTests {
         #expect(summary.videos.done == 1, "\(summary.failures)")
 
         let video = try #require(try store.findVideo(tmp.path("videos/austen.mp4")))
-        let segments = try store.audioSegments(videoID: video.id, stage: "segments").filter { $0.kind == "speech" }
+        let segments = try store.records(AudioSegment.self, videoID: video.id, stage: "segments").filter { $0.kind == .speech }
         #expect(segments.count == 1)
-        #expect(abs((segments.first?.startS ?? 0) - 1.5) < 0.4)
-        let transcript = try store.transcript(videoID: video.id, stage: "speech")
+        #expect(abs((segments.first?.start ?? 0) - 1.5) < 0.4)
+        let transcript = try store.records(TranscriptSegment.self, videoID: video.id, stage: "speech")
         let words = transcript.map(\.text).joined(separator: " ")
         #expect(words.contains("amiable") && words.contains("married"), "\(words)")
         // Whisper (the default engine): punctuated, cased, the language stored with each segment.
         #expect(transcript.allSatisfy { $0.language == "en" }, "\(transcript.map(\.language))")
 
         let spoken = try store.search("married")
-        #expect(spoken.count == 1 && spoken[0].kind == "transcript" && spoken[0].start_s >= 1.2 && spoken[0].start_s < 8)
-        let onScreen = try store.search("norland", kind: "ocr")
+        #expect(spoken.count == 1 && spoken[0].kind == .transcript && spoken[0].start_s >= 1.2 && spoken[0].start_s < 8)
+        let onScreen = try store.search("norland", kind: .ocr)
         #expect(onScreen.count >= 1 && onScreen.allSatisfy { $0.video_id == video.id })
         let ocrNote = try store.stageResults(videoID: video.id).first { $0.stage == "ocr" }?.note
         #expect(ocrNote?.contains("reused") == true)
 
         // the caption files parse with an independent WebVTT parser and match the stored cues
-        let cues = try store.subtitleCues(videoID: video.id, stage: "captions")
+        let cues = try store.records(SubtitleCue.self, videoID: video.id, stage: "captions")
         #expect(!cues.isEmpty)
         let vtt = tmp.path("captions/austen.vtt")
         let parsed = try runCommand("python3", ["-c", "import webvtt,sys; print(len(webvtt.read(sys.argv[1])))", vtt])

@@ -54,16 +54,16 @@ struct RunTests {
         // the mp4 with cuts: 3 shots at 0, 1.5, 3.0 (25 fps: within one frame)
         let cuts = try #require(try store.findVideo(tmp.path("videos/cuts.mp4")))
         #expect(cuts.status == .done)
-        let shots = try store.shots(videoID: cuts.id, stage: "shots")
+        let shots = try store.records(ShotSpan.self, videoID: cuts.id, stage: "shots")
         #expect(shots.count == 3)
-        for (shot, expected) in zip(shots, [0.0, 1.5, 3.0]) { #expect(abs(shot.startS - expected) <= 0.04 + 1e-9) }
-        let keyframes = try store.frames(videoID: cuts.id, stage: "keyframes", includeJPEG: true)
-        #expect(keyframes.map(\.shotIdx) == [0, 1, 2])
+        for (shot, expected) in zip(shots, [0.0, 1.5, 3.0]) { #expect(abs(shot.start - expected) <= 0.04 + 1e-9) }
+        let keyframes = try store.records(SampledFrame.self, videoID: cuts.id, stage: "keyframes")
+        #expect(keyframes.map(\.shotIndex) == [0, 1, 2])
         #expect(keyframes.allSatisfy { $0.jpeg.starts(with: [0xFF, 0xD8]) })
-        for (frame, shot) in zip(keyframes, shots) { #expect(frame.tS > shot.startS && frame.tS < shot.endS) }
-        let frames = try store.frames(videoID: cuts.id, stage: "frames", includeJPEG: false)
-        #expect(frames.map(\.tS).map { ($0 * 10).rounded() / 10 } == [0, 1, 2, 3, 4])
-        #expect(try store.audioSegments(videoID: cuts.id, stage: "segments").isEmpty == false)
+        for (frame, shot) in zip(keyframes, shots) { #expect(frame.time > shot.start && frame.time < shot.end) }
+        let frames = try store.records(SampledFrame.self, videoID: cuts.id, stage: "frames")
+        #expect(frames.map(\.time).map { ($0 * 10).rounded() / 10 } == [0, 1, 2, 3, 4])
+        #expect(try store.records(AudioSegment.self, videoID: cuts.id, stage: "segments").isEmpty == false)
 
         // modality missing: skipped, not failed
         let silent = try #require(try store.findVideo(tmp.path("videos/sub/silent.mkv")))

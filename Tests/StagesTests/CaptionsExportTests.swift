@@ -14,7 +14,8 @@ struct CaptionsExportTests {
         CaptionCueBuilderTests.segments(CaptionCueBuilderTests.timedWords(script))
     }
 
-    /// Runs the stage's work for `videoPath` (the video itself is never read) and returns its cues.
+    /// Runs the stage's work for `videoPath` (the video itself is never read), writes its caption
+    /// files as the scheduler does after the cues commit, and returns the cues.
     @discardableResult
     static func run(_ parameters: CaptionsExport.Parameters = .init(), videoPath: String,
                     transcript: [TranscriptSegment] = transcript()) throws -> [SubtitleCue] {
@@ -24,10 +25,12 @@ struct CaptionsExportTests {
             Issue.record("captions.export should be compute work")
             return []
         }
-        guard case .subtitles(let cues) = try body() else {
+        let output = try body()
+        guard case .subtitles(let cues) = output else {
             Issue.record("captions.export should output subtitles")
             return []
         }
+        for sidecar in CaptionsExport.sidecars(parameters: parameters, context: context, output: output) { try sidecar.write() }
         return cues
     }
 

@@ -90,7 +90,7 @@ struct ModelStageTests {
         guard case .reasoning(let items) = try compute(ReasonLLM.work(parameters: p, context: context(provider))) else {
             Issue.record("not reasoning"); return
         }
-        #expect(items == [ReasoningItem(task: "summary", index: 0, start: 0, end: 8, text: "A news bulletin opens with a title card.",
+        #expect(items == [ReasoningItem(task: .summary, index: 0, start: 0, end: 8, text: "A news bulletin opens with a title card.",
                                         json: nil, model: "llama3.2")])
         let request = try #require(provider.chats.first)
         #expect(request.model == "llama3.2")
@@ -116,9 +116,14 @@ struct ModelStageTests {
         }
         var p = ReasonLLM.Parameters()
         p.task = .chapters
-        guard case .reasoning(let items) = try compute(ReasonLLM.work(parameters: p, context: context(provider, dir))) else {
+        let ctx = context(provider, dir)
+        let output = try compute(ReasonLLM.work(parameters: p, context: ctx))
+        guard case .reasoning(let items) = output else {
             Issue.record("not reasoning"); return
         }
+        // The chapters file is written after the items commit, not by the computation.
+        #expect(!FileManager.default.fileExists(atPath: dir.path("clip.chapters.vtt")))
+        for sidecar in ReasonLLM.sidecars(parameters: p, context: ctx, output: output) { try sidecar.write() }
         #expect(items.map(\.start) == [0, 2])
         #expect(items.map(\.end) == [2, 8])
         #expect(items.map(\.text) == ["Opening", "Headlines: The anchor speaks."])
@@ -244,7 +249,7 @@ struct ModelStageTests {
         guard case .embeddings(let vectors) = try compute(EmbedText.work(parameters: p, context: ctx)) else {
             Issue.record("not embeddings"); return
         }
-        #expect(vectors.map(\.refKind) == ["caption", "transcript", "transcript"])
+        #expect(vectors.map(\.refKind) == [.caption, .transcript, .transcript])
         #expect(vectors.map(\.text) == ["a cat", "one", "three"])
         #expect(vectors.map(\.vector) == [[5, 1], [3, 1], [5, 1]])
         #expect(provider.embeddings.map(\.inputs.count).sorted() == [1, 2])

@@ -31,7 +31,7 @@ struct SpeechSegmentsTests {
         var parameters = SpeechSegments.Parameters()
         parameters.padding = Seconds(0)
         let started = Date()
-        let outcome = try StageWorkDriver.run(SpeechSegments.self, parameters, path: layout.path)
+        let outcome = try StageDriver.run(SpeechSegments.self, parameters, path: layout.path)
         let elapsed = Date().timeIntervalSince(started)
         guard case .audioSegments(let all)? = outcome.output else { Issue.record("no output"); return }
         let speech = all.filter { $0.kind == .speech }
@@ -47,7 +47,7 @@ struct SpeechSegmentsTests {
         #expect(all.first?.loudnessDB == -120)
 
         // Default padding (100 ms) widens each speech segment by up to 0.1 s on each side.
-        let padded = speechSpans(try StageWorkDriver.run(SpeechSegments.self, path: layout.path).output)
+        let padded = speechSpans(try StageDriver.run(SpeechSegments.self, path: layout.path).output)
         try #require(padded.count == 2)
         for (p, s) in zip(padded, speech) {
             #expect(abs((s.start - p.start) - 0.1) < 0.011)
@@ -62,23 +62,23 @@ struct SpeechSegmentsTests {
         let layout = try SpeechLayoutFixture.make(at: dir.path("close.wav"), gaps: [1, 0.8, 1])
         var parameters = SpeechSegments.Parameters()
         parameters.padding = Seconds(0.6)
-        let speech = speechSpans(try StageWorkDriver.run(SpeechSegments.self, parameters, path: layout.path).output)
+        let speech = speechSpans(try StageDriver.run(SpeechSegments.self, parameters, path: layout.path).output)
         #expect(speech.count == 1, "\(speech)")
         parameters.padding = Seconds(0)
-        #expect(speechSpans(try StageWorkDriver.run(SpeechSegments.self, parameters, path: layout.path).output).count == 2)
+        #expect(speechSpans(try StageDriver.run(SpeechSegments.self, parameters, path: layout.path).output).count == 2)
     }
 
     @Test("silence-only audio and a steady 440 Hz tone: no speech", .enabled(if: sileroInstalled, "needs silero_vad.onnx"))
     func noSpeech() throws {
         let dir = try TemporaryDirectory()
         try ffmpeg(["-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "3", "-c:a", "aac"], output: dir.path("silence.m4a"))
-        let silence = try StageWorkDriver.run(SpeechSegments.self, path: dir.path("silence.m4a")).output
+        let silence = try StageDriver.run(SpeechSegments.self, path: dir.path("silence.m4a")).output
         guard case .audioSegments(let segments)? = silence else { Issue.record("no output"); return }
         #expect(segments.map(\.kind) == [.silence])
         checkCoverage(segments, duration: 3)
 
         try MediaFixture.sineM4A(at: dir.path("tone.m4a"), seconds: 4)
-        let tone = try StageWorkDriver.run(SpeechSegments.self, path: dir.path("tone.m4a")).output
+        let tone = try StageDriver.run(SpeechSegments.self, path: dir.path("tone.m4a")).output
         print("speech.segments (silero) on a 440 Hz tone: \(String(describing: tone))")
         #expect(speechSpans(tone).isEmpty)
     }
@@ -87,7 +87,7 @@ struct SpeechSegmentsTests {
     func noAudio() throws {
         let dir = try TemporaryDirectory()
         try MediaFixture.h264AAC(at: dir.path("mute.mp4"), seconds: 1, audio: false)
-        #expect(try StageWorkDriver.run(SpeechSegments.self, path: dir.path("mute.mp4")).skipReason == "no audio stream")
+        #expect(try StageDriver.run(SpeechSegments.self, path: dir.path("mute.mp4")).skipReason == "no audio stream")
     }
 
     @Test("a missing model fails the stage before decoding, naming the path and what to do")
@@ -97,7 +97,7 @@ struct SpeechSegmentsTests {
         var parameters = SpeechSegments.Parameters()
         parameters.model = dir.path("nowhere/silero_vad.onnx")
         do {
-            _ = try StageWorkDriver.run(SpeechSegments.self, parameters, path: dir.path("tone.m4a"))
+            _ = try StageDriver.run(SpeechSegments.self, parameters, path: dir.path("tone.m4a"))
             Issue.record("expected an error")
         } catch {
             let text = String(describing: error)
@@ -117,8 +117,8 @@ struct SpeechSegmentsTests {
         var parameters = SpeechSegments.Parameters()
         parameters.engine = .energy
         parameters.model = "/nonexistent/not-needed.onnx"
-        let energy = try StageWorkDriver.run(SpeechSegments.self, parameters, path: dir.path("tone.m4a")).output
-        let reference = try StageWorkDriver.run(AudioSegments.self, path: dir.path("tone.m4a")).output
+        let energy = try StageDriver.run(SpeechSegments.self, parameters, path: dir.path("tone.m4a")).output
+        let reference = try StageDriver.run(AudioSegments.self, path: dir.path("tone.m4a")).output
         #expect(energy == reference)
         #expect(energy != nil)
     }
@@ -132,7 +132,7 @@ struct SpeechSegmentsTests {
             var parameters = SpeechSegments.Parameters()
             parameters.engine = engine
             parameters.padding = Seconds(0)
-            let speech = speechSpans(try StageWorkDriver.run(SpeechSegments.self, parameters, path: layout.path).output)
+            let speech = speechSpans(try StageDriver.run(SpeechSegments.self, parameters, path: layout.path).output)
             print("bed comparison, \(engine): expected \(layout.speech), found \(speech.map { ($0.start, $0.end) })")
         }
     }

@@ -57,7 +57,7 @@ struct SpeechTranscribeTests {
 
     static func transcribe(_ path: String, _ parameters: SpeechTranscribe.Parameters = pocketsphinx)
         throws -> (segments: [AudioSegment], transcript: [TranscriptSegment], peakSamples: Int) {
-        let upstream = try StageWorkDriver.run(AudioSegments.self, path: path).output
+        let upstream = try StageDriver.run(AudioSegments.self, path: path).output
         guard case .audioSegments(let segments)? = upstream else { throw Unexpected("audio.segments gave \(String(describing: upstream))") }
         let context = StageContext(videoPath: path, info: try MediaProbe.probe(path: path),
                                    upstream: ["segments": .audioSegments(segments)])
@@ -197,21 +197,21 @@ struct SpeechTranscribeTests {
         let silentVideo = dir.path("silent.mp4")
         try MediaFixture.h264AAC(at: silentVideo, seconds: 1, audio: false)
         let speech: [String: StageOutput] = ["segments": .audioSegments([AudioSegment(kind: .speech, start: 0, end: 1, loudnessDB: -20)])]
-        #expect(try StageWorkDriver.run(SpeechTranscribe.self, Self.pocketsphinx, path: silentVideo, upstream: speech).skipReason
+        #expect(try StageDriver.run(SpeechTranscribe.self, Self.pocketsphinx, path: silentVideo, upstream: speech).skipReason
                 == "no audio stream")
 
         let tone = dir.path("tone.m4a")
         try MediaFixture.sineM4A(at: tone, seconds: 1)
-        #expect { try StageWorkDriver.run(SpeechTranscribe.self, Self.pocketsphinx, path: tone) } throws: {
+        #expect { try StageDriver.run(SpeechTranscribe.self, Self.pocketsphinx, path: tone) } throws: {
             "\($0)".contains("needs the audio segments") && "\($0)".contains("speech.segments")
         }
         var missing = Self.pocketsphinx
         missing.modelDir = dir.path("no-model")
-        #expect { try StageWorkDriver.run(SpeechTranscribe.self, missing, path: tone, upstream: speech) } throws: {
+        #expect { try StageDriver.run(SpeechTranscribe.self, missing, path: tone, upstream: speech) } throws: {
             "\($0)".contains(dir.path("no-model")) && "\($0)".contains("does not exist")
         }
         // Only silence upstream: nothing to decode, an empty transcript.
         let quiet: [String: StageOutput] = ["segments": .audioSegments([AudioSegment(kind: .silence, start: 0, end: 1, loudnessDB: -90)])]
-        #expect(try StageWorkDriver.run(SpeechTranscribe.self, Self.pocketsphinx, path: tone, upstream: quiet).output == .transcript([]))
+        #expect(try StageDriver.run(SpeechTranscribe.self, Self.pocketsphinx, path: tone, upstream: quiet).output == .transcript([]))
     }
 }

@@ -107,7 +107,7 @@ struct SpeechTranscribeWhisperTests {
         try ffmpeg(["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "4"], output: dir.path("silence.wav"))
         let speech: [String: StageOutput] = ["segments": .audioSegments([AudioSegment(kind: .speech, start: 0.2, end: 3.8, loudnessDB: -20)])]
         for file in [path, dir.path("silence.wav")] {
-            let output = try StageWorkDriver.run(SpeechTranscribe.self, path: file, upstream: speech).output
+            let output = try StageDriver.run(SpeechTranscribe.self, path: file, upstream: speech).output
             guard case .transcript(let segments)? = output else { Issue.record("no transcript"); continue }
             let words = segments.flatMap(\.words).map(\.word)
             #expect(words.count <= 2, "\(file): \(segments.map(\.text))")

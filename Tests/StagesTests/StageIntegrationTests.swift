@@ -15,7 +15,7 @@ struct StageIntegrationTests {
         var p = FramesSample.Parameters()
         p.every = Seconds(2)
         p.maxSize = 160
-        guard case .frames(let stills)? = try StageWorkDriver.run(FramesSample.self, p, path: clip).output else {
+        guard case .frames(let stills)? = try StageDriver.run(FramesSample.self, p, path: clip).output else {
             Issue.record("no frames output")
             return
         }
@@ -39,14 +39,14 @@ struct StageIntegrationTests {
         var p = FramesSample.Parameters()
         p.policy = .fps
         p.fps = 2
-        guard case .frames(let byRate)? = try StageWorkDriver.run(FramesSample.self, p, path: clip).output else {
+        guard case .frames(let byRate)? = try StageDriver.run(FramesSample.self, p, path: clip).output else {
             Issue.record("no frames output")
             return
         }
         #expect(byRate.count == 6)
         p.policy = .timestamps
         p.at = [2.5, 0.52]
-        guard case .frames(let byTime)? = try StageWorkDriver.run(FramesSample.self, p, path: clip).output else {
+        guard case .frames(let byTime)? = try StageDriver.run(FramesSample.self, p, path: clip).output else {
             Issue.record("no frames output")
             return
         }
@@ -58,7 +58,7 @@ struct StageIntegrationTests {
         let dir = try TemporaryDirectory()
         let clip = dir.path("cuts.mp4")
         try RawClipFrames.hardCutClip(at: clip, shots: 3, shotSeconds: 2)
-        guard case .shots(let shots)? = try StageWorkDriver.run(ShotsDetect.self, path: clip).output else {
+        guard case .shots(let shots)? = try StageDriver.run(ShotsDetect.self, path: clip).output else {
             Issue.record("no shots output")
             return
         }
@@ -76,7 +76,7 @@ struct StageIntegrationTests {
         try RawClipFrames.hardCutClip(at: clip, shots: 3, shotSeconds: 2)
         let shots = [ShotSpan(index: 0, start: 0, end: 2), ShotSpan(index: 1, start: 2, end: 4),
                      ShotSpan(index: 2, start: 4, end: 6)]
-        guard case .frames(let stills)? = try StageWorkDriver.run(
+        guard case .frames(let stills)? = try StageDriver.run(
             FramesKeyframes.self, path: clip, upstream: ["shots": .shots(shots)]).output else {
             Issue.record("no frames output")
             return
@@ -98,7 +98,7 @@ struct StageIntegrationTests {
         try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3,boxblur=6:enable='not(between(t,1.4,1.6))'",
                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"], output: clip)
         let shots = [ShotSpan(index: 7, start: 0, end: 3)]
-        guard case .frames(let stills)? = try StageWorkDriver.run(
+        guard case .frames(let stills)? = try StageDriver.run(
             FramesKeyframes.self, path: clip, upstream: ["s": .shots(shots)]).output else {
             Issue.record("no frames output")
             return
@@ -115,7 +115,7 @@ struct StageIntegrationTests {
         let graph = "anullsrc=r=16000:cl=mono,atrim=duration=1[a];sine=f=300:r=16000:d=2[b];"
             + "anullsrc=r=16000:cl=mono,atrim=duration=1.5[c];sine=f=500:r=16000:d=1[d];[a][b][c][d]concat=n=4:v=0:a=1[out0]"
         try ffmpeg(["-f", "lavfi", "-i", graph], output: wav)
-        guard case .audioSegments(let segments)? = try StageWorkDriver.run(AudioSegments.self, path: wav).output else {
+        guard case .audioSegments(let segments)? = try StageDriver.run(AudioSegments.self, path: wav).output else {
             Issue.record("no segments output")
             return
         }
@@ -132,10 +132,10 @@ struct StageIntegrationTests {
         let dir = try TemporaryDirectory()
         let silentVideo = dir.path("video.mp4")
         try MediaFixture.h264AAC(at: silentVideo, seconds: 1, audio: false)
-        #expect(try StageWorkDriver.run(AudioSegments.self, path: silentVideo).skipReason == "no audio stream")
+        #expect(try StageDriver.run(AudioSegments.self, path: silentVideo).skipReason == "no audio stream")
         let audioOnly = dir.path("audio.m4a")
         try MediaFixture.sineM4A(at: audioOnly, seconds: 1)
-        #expect(try StageWorkDriver.run(ShotsDetect.self, path: audioOnly).skipReason == "no video stream")
-        #expect(try StageWorkDriver.run(FramesSample.self, path: audioOnly).skipReason == "no video stream")
+        #expect(try StageDriver.run(ShotsDetect.self, path: audioOnly).skipReason == "no video stream")
+        #expect(try StageDriver.run(FramesSample.self, path: audioOnly).skipReason == "no video stream")
     }
 }

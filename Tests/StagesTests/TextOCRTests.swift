@@ -40,13 +40,13 @@ struct TextOCRTests {
         try Self.makeClip(at: clip)
         var sample = FramesSample.Parameters()
         sample.every = Seconds(0.5)
-        let sampled = try StageWorkDriver.run(FramesSample.self, sample, path: clip).output
+        let sampled = try StageDriver.run(FramesSample.self, sample, path: clip).output
         guard case .frames(let stills)? = sampled else {
             Issue.record("no frames from frames.sample")
             return
         }
         #expect(stills.count == 14)
-        guard case .ocrText(let texts)? = try StageWorkDriver.run(
+        guard case .ocrText(let texts)? = try StageDriver.run(
             TextOCR.self, path: clip, upstream: ["frames": .frames(stills)]).output else {
             Issue.record("no OCR output")
             return
@@ -96,8 +96,8 @@ struct TextOCRTests {
         var sample = FramesSample.Parameters()
         sample.policy = .timestamps
         sample.at = frames.indices.map { Double($0) + 0.5 }
-        guard case .frames(let stills)? = try StageWorkDriver.run(FramesSample.self, sample, path: clip).output,
-              case .ocrText(let texts)? = try StageWorkDriver.run(TextOCR.self, path: clip,
+        guard case .frames(let stills)? = try StageDriver.run(FramesSample.self, sample, path: clip).output,
+              case .ocrText(let texts)? = try StageDriver.run(TextOCR.self, path: clip,
                                                                  upstream: ["frames": .frames(stills)]).output else {
             Issue.record("no frames or no OCR output")
             return
@@ -170,7 +170,7 @@ struct TextOCRTests {
         var p = TextOCR.Parameters()
         p.lang = "eng+zzz"
         #expect {
-            _ = try StageWorkDriver.run(TextOCR.self, p, path: clip, upstream: ["frames": frames])
+            _ = try StageDriver.run(TextOCR.self, p, path: clip, upstream: ["frames": frames])
         } throws: { error in
             let text = "\(error)"
             return text.contains("/zzz.traineddata does not exist") && text.contains("tesseract-ocr-zzz")
@@ -178,7 +178,7 @@ struct TextOCRTests {
         p.lang = "eng"
         p.dataPath = dir.path("empty-tessdata")
         #expect {
-            _ = try StageWorkDriver.run(TextOCR.self, p, path: clip, upstream: ["frames": frames])
+            _ = try StageDriver.run(TextOCR.self, p, path: clip, upstream: ["frames": frames])
         } throws: { error in
             "\(error)".contains(dir.path("empty-tessdata") + "/eng.traineddata does not exist")
         }

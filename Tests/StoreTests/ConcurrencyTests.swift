@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import Records
 import Testing
 import TestSupport
 @testable import Store
@@ -16,9 +17,9 @@ import TestSupport
                 let video = try store.registerVideo(path: "/v/\(worker).mp4", fingerprint: "fp-\(worker)",
                                                     sizeBytes: Int64(worker), mtimeNs: 1)
                 for stage in 0..<stagesPerVideo {
-                    let shots = (0..<10).map { ShotRow(idx: $0, startS: Double($0), endS: Double($0 + 1)) }
+                    let shots = (0..<10).map { ShotSpan(index: $0, start: Double($0), end: Double($0 + 1)) }
                     try store.replaceStageResult(videoID: video.id, stage: "stage\(stage)", fingerprint: "f",
-                                                 elapsedSeconds: 0, rows: .shots(shots))
+                                                 elapsedSeconds: 0, output: .shots(shots))
                     _ = try store.statusReport()  // reads interleave with the writes
                 }
                 try store.setVideoStatus(videoID: video.id, status: .done, error: nil, warnings: [])

@@ -1,4 +1,5 @@
 import Foundation
+import Records
 import Testing
 import TestSupport
 @testable import Store
@@ -12,7 +13,7 @@ import TestSupport
         _ = try store.registerVideo(path: "/v/c.mp4", fingerprint: "c", sizeBytes: 1, mtimeNs: 1)
         try store.setVideoStatus(videoID: a.id, status: .done, error: nil, warnings: [])
         try store.setVideoStatus(videoID: b.id, status: .failed, error: "no decodable stream", warnings: [])
-        try store.replaceStageResult(videoID: a.id, stage: "shots", fingerprint: "s", elapsedSeconds: 1, rows: .shots([]))
+        try store.replaceStageResult(videoID: a.id, stage: "shots", fingerprint: "s", elapsedSeconds: 1, output: .shots([]))
         try store.recordStageOutcome(videoID: b.id, stage: "shots", fingerprint: "s", status: .failed,
                                      error: "no decodable stream", elapsedSeconds: 0)
         try store.recordStageOutcome(videoID: a.id, stage: "ocr", fingerprint: "o", status: .skipped,
@@ -50,12 +51,12 @@ import TestSupport
                                                              videoCodec: "h264", hasVideo: true, hasAudio: false))
         try store.setVideoStatus(videoID: video.id, status: .done, error: nil, warnings: ["vfr"])
         try store.replaceStageResult(videoID: video.id, stage: "shots", fingerprint: "s", elapsedSeconds: 0.75,
-                                     rows: .shots([ShotRow(idx: 0, startS: 0, endS: 2), ShotRow(idx: 1, startS: 2, endS: 6)]))
+                                     output: .shots([ShotSpan(index: 0, start: 0, end: 2), ShotSpan(index: 1, start: 2, end: 6)]))
         try store.replaceStageResult(videoID: video.id, stage: "keyframes", fingerprint: "k", elapsedSeconds: 0.5,
-                                     rows: .frames([FrameRow(tS: 1, shotIdx: 0, phash: 0x8000_0000_0000_00AB,
+                                     output: .frames([SampledFrame(time: 1, shotIndex: 0, phash: 0x8000_0000_0000_00AB,
                                                              width: 160, height: 120, jpeg: [1, 2, 3, 4, 5])]))
         try store.replaceStageResult(videoID: video.id, stage: "segments", fingerprint: "a", elapsedSeconds: 0.1,
-                                     rows: .audioSegments([AudioSegmentRow(kind: "speech", startS: 0, endS: 6, loudnessDB: nil)]))
+                                     output: .audioSegments([AudioSegment(kind: .speech, start: 0, end: 6, loudnessDB: -.infinity)]))
 
         let data = try store.exportJSON(videoID: video.id)
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

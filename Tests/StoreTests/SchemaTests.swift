@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Records
 import Testing
 import TestSupport
 @testable import Store
@@ -81,8 +82,10 @@ import TestSupport
             }
         }
         #expect(throws: DatabaseError.self) {
-            try store.replaceStageResult(videoID: video.id, stage: "segments", fingerprint: "s", elapsedSeconds: 0,
-                                         rows: .audioSegments([AudioSegmentRow(kind: "music", startS: 0, endS: 1, loudnessDB: nil)]))
+            try store.pool.write { db in
+                try db.execute(sql: "INSERT INTO audio_segments (video_id, stage, kind, start_s, end_s) VALUES (?, 's', 'music', 0, 1)",
+                               arguments: [video.id])
+            }
         }
     }
 }

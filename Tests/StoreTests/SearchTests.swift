@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Records
 import Testing
 import TestSupport
 @testable import Store
@@ -10,20 +11,20 @@ import TestSupport
         let store = try VidpipeStore(path: dir.path("s.sqlite"))
         let a = try store.registerVideo(path: "/archive/a.mp4", fingerprint: "fa", sizeBytes: 1, mtimeNs: 1)
         let b = try store.registerVideo(path: "/archive/b.mp4", fingerprint: "fb", sizeBytes: 1, mtimeNs: 1)
-        try store.replaceStageResult(videoID: a.id, stage: "frames", fingerprint: "f", elapsedSeconds: 0, rows: .frames([
-            FrameRow(tS: 12.5, shotIdx: nil, phash: 1, width: 1, height: 1, jpeg: [0xFF]),
+        try store.replaceStageResult(videoID: a.id, stage: "frames", fingerprint: "f", elapsedSeconds: 0, output: .frames([
+            SampledFrame(time: 12.5, shotIndex: nil, phash: 1, width: 1, height: 1, jpeg: [0xFF]),
         ]))
-        try store.replaceStageResult(videoID: a.id, stage: "speech", fingerprint: "x", elapsedSeconds: 0, rows: .transcript([
-            TranscriptRow(startS: 3.25, endS: 5.5, text: "the quick brown fox jumps", confidence: 0.8,
-                          wordsJSON: #"[{"end":3.6,"start":3.25,"word":"the"}]"#),
-            TranscriptRow(startS: 61.0, endS: 64.0, text: "over the lazy dog", confidence: 0.7, wordsJSON: nil),
+        try store.replaceStageResult(videoID: a.id, stage: "speech", fingerprint: "x", elapsedSeconds: 0, output: .transcript([
+            TranscriptSegment(start: 3.25, end: 5.5, text: "the quick brown fox jumps", confidence: 0.8,
+                              words: [WordTiming(word: "the", start: 3.25, end: 3.6)]),
+            TranscriptSegment(start: 61.0, end: 64.0, text: "over the lazy dog", confidence: 0.7),
         ]))
-        try store.replaceStageResult(videoID: a.id, stage: "ocr", fingerprint: "o", elapsedSeconds: 0, rows: .ocrTexts([
-            OCRTextRow(frameStage: "frames", tS: 12.5, text: "BREAKING NEWS", confidence: 0.9, boxesJSON: nil, reusedFromS: nil),
-            OCRTextRow(frameStage: "frames", tS: 13.0, text: "", confidence: 0, boxesJSON: nil, reusedFromS: nil),
-        ]))
-        try store.replaceStageResult(videoID: b.id, stage: "speech", fingerprint: "x", elapsedSeconds: 0, rows: .transcript([
-            TranscriptRow(startS: 1.0, endS: 2.0, text: "a fox in another video", confidence: 0.8, wordsJSON: nil),
+        try store.replaceStageResult(videoID: a.id, stage: "ocr", fingerprint: "o", elapsedSeconds: 0, output: .ocrText([
+            OCRText(time: 12.5, text: "BREAKING NEWS", confidence: 0.9, boxes: []),
+            OCRText(time: 13.0, text: "", confidence: 0, boxes: []),
+        ]), frameStage: "frames")
+        try store.replaceStageResult(videoID: b.id, stage: "speech", fingerprint: "x", elapsedSeconds: 0, output: .transcript([
+            TranscriptSegment(start: 1.0, end: 2.0, text: "a fox in another video", confidence: 0.8),
         ]))
         return (dir, store, a, b)
     }
@@ -34,25 +35,28 @@ import TestSupport
         let hits = try store.search("lazy")
         #expect(hits.count == 1)
         #expect(hits.first?.video_id == a.id && hits.first?.path == "/archive/a.mp4")
-        #expect(hits.first?.start_s == 61.0 && hits.first?.kind == "transcript")
+        #expect(hits.first?.start_s == 61.0 && hits.first?.kind == .transcript)
         #expect(hits.first?.snippet.contains("[lazy]") == true)
         let fox = try store.search("fox")
         #expect(Set(fox.map(\.video_id)) == [a.id, b.id])
         #expect(fox.allSatisfy { $0.score > 0 })
-        let ocr = try store.search("breaking", kind: "ocr")
+        let ocr = try store.search("breaking", kind: .ocr)
         #expect(ocr.map(\.start_s) == [12.5])
-        #expect(try store.search("breaking", kind: "transcript").isEmpty)
+        #expect(try store.search("breaking", kind: .transcript).isEmpty)
         #expect(try store.search("fox", videoID: b.id).map(\.video_id) == [b.id])
     }
 
     @Test func ocrRowsPointAtTheirFrameAndEmptyTextIsNotIndexed() throws {
         let (dir, store, a, _) = try storeWithText()
         defer { withExtendedLifetime(dir) {} }
-        let texts = try store.ocrTexts(videoID: a.id, stage: "ocr")
-        let frames = try store.frames(videoID: a.id, stage: "frames", includeJPEG: false)
-        #expect(texts.count == 2)
-        #expect(texts[0].frameID == frames[0].id)
-        #expect(texts[1].frameID == nil)
+        let (frameIDs, frames) = try store.pool.read { db in
+            (try Int64?.fetchAll(db, sql: "SELECT frame_id FROM ocr_texts WHERE video_id = ? ORDER BY t_s", arguments: [a.id]),
+             try Int64.fetchAll(db, sql: "SELECT id FROM frames WHERE video_id = ? AND stage = 'frames'", arguments: [a.id]))
+        }
+        #expect(try store.records(OCRText.self, videoID: a.id, stage: "ocr").map(\.text) == ["BREAKING NEWS", ""])
+        #expect(frameIDs == [frames[0], nil])
+        let words = try store.records(TranscriptSegment.self, videoID: a.id, stage: "speech").first?.words
+        #expect(words == [WordTiming(word: "the", start: 3.25, end: 3.6)])
         let indexed = try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM search WHERE kind = 'ocr'") }
         #expect(indexed == 1)
     }
@@ -60,12 +64,12 @@ import TestSupport
     @Test func rerunningAStageReplacesItsSearchRows() throws {
         let (dir, store, a, _) = try storeWithText()
         defer { withExtendedLifetime(dir) {} }
-        try store.replaceStageResult(videoID: a.id, stage: "speech", fingerprint: "y", elapsedSeconds: 0, rows: .transcript([
-            TranscriptRow(startS: 0, endS: 1, text: "completely different words", confidence: nil, wordsJSON: nil),
+        try store.replaceStageResult(videoID: a.id, stage: "speech", fingerprint: "y", elapsedSeconds: 0, output: .transcript([
+            TranscriptSegment(start: 0, end: 1, text: "completely different words", confidence: nil),
         ]))
         #expect(try store.search("lazy").isEmpty)
         #expect(try store.search("different").count == 1)
-        #expect(try store.transcript(videoID: a.id, stage: "speech").count == 1)
+        #expect(try store.records(TranscriptSegment.self, videoID: a.id, stage: "speech").count == 1)
     }
 
     @Test(arguments: ["\"unbalanced", "fox AND", "(", "NEAR(", "  "])
@@ -83,10 +87,12 @@ import TestSupport
     @Test func subtitleCuesRoundTripAndAreFoundByStage() throws {
         let (dir, store, a, _) = try storeWithText()
         defer { withExtendedLifetime(dir) {} }
-        try store.replaceStageResult(videoID: a.id, stage: "captions", fingerprint: "c", elapsedSeconds: 0, rows: .subtitleCues([
-            SubtitleCueRow(idx: 1, startS: 3.25, endS: 5.5, text: "the quick brown\nfox jumps"),
+        try store.replaceStageResult(videoID: a.id, stage: "captions", fingerprint: "c", elapsedSeconds: 0, output: .subtitles([
+            SubtitleCue(index: 1, start: 3.25, end: 5.5, lines: ["the quick brown", "fox jumps"]),
         ]))
-        #expect(try store.subtitleStages(videoID: a.id) == ["captions"])
-        #expect(try store.subtitleCues(videoID: a.id, stage: "captions").first?.text == "the quick brown\nfox jumps")
+        #expect(try store.stages(storing: .subtitles, videoID: a.id) == ["captions"])
+        #expect(try store.records(SubtitleCue.self, videoID: a.id, stage: "captions").first?.lines == ["the quick brown", "fox jumps"])
+        let stored = try store.pool.read { db in try String.fetchOne(db, sql: "SELECT text FROM subtitle_cues") }
+        #expect(stored == "the quick brown\nfox jumps")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Records
 import Testing
 import TestSupport
 @testable import Store
@@ -15,15 +16,15 @@ import TestSupport
         videoID = try store.registerVideo(path: "/v/a.mp4", fingerprint: "fp-1", sizeBytes: 100, mtimeNs: 5).id
     }
 
-    let threeShots = [ShotRow(idx: 0, startS: 0, endS: 2), ShotRow(idx: 1, startS: 2, endS: 4),
-                      ShotRow(idx: 2, startS: 4, endS: 6)]
+    let threeShots = [ShotSpan(index: 0, start: 0, end: 2), ShotSpan(index: 1, start: 2, end: 4),
+                      ShotSpan(index: 2, start: 4, end: 6)]
 
     @Test func replacingTwiceKeepsOneResultAndNoDuplicates() throws {
         try store.replaceStageResult(videoID: videoID, stage: "shots", fingerprint: "s1", elapsedSeconds: 1.5,
-                                     rows: .shots(threeShots))
+                                     output: .shots(threeShots))
         try store.replaceStageResult(videoID: videoID, stage: "shots", fingerprint: "s2", elapsedSeconds: 0.5,
-                                     rows: .shots(Array(threeShots.prefix(2))), note: "rerun")
-        #expect(try store.shots(videoID: videoID, stage: "shots") == Array(threeShots.prefix(2)))
+                                     output: .shots(Array(threeShots.prefix(2))), note: "rerun")
+        #expect(try store.records(ShotSpan.self, videoID: videoID, stage: "shots") == Array(threeShots.prefix(2)))
         let results = try store.stageResults(videoID: videoID)
         #expect(results.count == 1)
         #expect(results.first?.fingerprint == "s2")
@@ -35,25 +36,25 @@ import TestSupport
 
     @Test func failedWriteLeavesPreviousResultIntact() throws {
         try store.replaceStageResult(videoID: videoID, stage: "shots", fingerprint: "s1", elapsedSeconds: 1,
-                                     rows: .shots(threeShots))
-        let duplicateIdx = [ShotRow(idx: 0, startS: 0, endS: 1), ShotRow(idx: 0, startS: 1, endS: 2)]
+                                     output: .shots(threeShots))
+        let duplicateIdx = [ShotSpan(index: 0, start: 0, end: 1), ShotSpan(index: 0, start: 1, end: 2)]
         #expect(throws: DatabaseError.self) {
             try store.replaceStageResult(videoID: videoID, stage: "shots", fingerprint: "s2", elapsedSeconds: 1,
-                                         rows: .shots(duplicateIdx))
+                                         output: .shots(duplicateIdx))
         }
-        #expect(try store.shots(videoID: videoID, stage: "shots") == threeShots)
+        #expect(try store.records(ShotSpan.self, videoID: videoID, stage: "shots") == threeShots)
         #expect(try store.stageResults(videoID: videoID).map(\.fingerprint) == ["s1"])
     }
 
     @Test func failedOutcomeClearsOldRowsButNotOtherStages() throws {
         try store.replaceStageResult(videoID: videoID, stage: "shots", fingerprint: "s1", elapsedSeconds: 1,
-                                     rows: .shots(threeShots))
+                                     output: .shots(threeShots))
         try store.replaceStageResult(videoID: videoID, stage: "other", fingerprint: "o1", elapsedSeconds: 1,
-                                     rows: .shots(threeShots))
+                                     output: .shots(threeShots))
         try store.recordStageOutcome(videoID: videoID, stage: "shots", fingerprint: "s2", status: .failed,
                                      error: "decoder gave up at 3.0 s", elapsedSeconds: 0.25)
-        #expect(try store.shots(videoID: videoID, stage: "shots").isEmpty)
-        #expect(try store.shots(videoID: videoID, stage: "other") == threeShots)
+        #expect(try store.records(ShotSpan.self, videoID: videoID, stage: "shots").isEmpty)
+        #expect(try store.records(ShotSpan.self, videoID: videoID, stage: "other") == threeShots)
         let results = try store.stageResults(videoID: videoID)
         #expect(results.map(\.stage) == ["other", "shots"])
         #expect(results[1].status == .failed)
@@ -75,7 +76,7 @@ import TestSupport
                 INSERT INTO search (text, video_id, stage, kind, ref_id, start_s, end_s) VALUES ('kept', ?, 'ocr', 'ocr', 1, 0, 1);
                 """, arguments: [videoID, videoID, videoID])
         }
-        try store.replaceStageResult(videoID: videoID, stage: "speech", fingerprint: "t", elapsedSeconds: 0, rows: .empty)
+        try store.replaceStageResult(videoID: videoID, stage: "speech", fingerprint: "t", elapsedSeconds: 0, output: nil)
         let (transcripts, searchTexts) = try store.pool.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM transcript_segments"),
              try String.fetchAll(db, sql: "SELECT text FROM search"))
@@ -87,32 +88,26 @@ import TestSupport
 
     @Test func framesRoundTripIncludingPhashWithTopBitSet() throws {
         let frames = [
-            FrameRow(tS: 0.5, shotIdx: 0, phash: 0xFFFF_0000_1234_ABCD, width: 160, height: 120, jpeg: [0xFF, 0xD8, 0xFF, 0xD9]),
-            FrameRow(tS: 2.5, shotIdx: nil, phash: UInt64.max, width: 160, height: 120, jpeg: [0xFF, 0xD8]),
-            FrameRow(tS: 4.5, shotIdx: 2, phash: 1, width: 160, height: 120, jpeg: []),
+            SampledFrame(time: 0.5, shotIndex: 0, phash: 0xFFFF_0000_1234_ABCD, width: 160, height: 120, jpeg: [0xFF, 0xD8, 0xFF, 0xD9]),
+            SampledFrame(time: 2.5, shotIndex: nil, phash: UInt64.max, width: 160, height: 120, jpeg: [0xFF, 0xD8]),
+            SampledFrame(time: 4.5, shotIndex: 2, phash: 1, width: 160, height: 120, jpeg: []),
         ]
         try store.replaceStageResult(videoID: videoID, stage: "keyframes", fingerprint: "k", elapsedSeconds: 0,
-                                     rows: .frames(frames))
-        let loaded = try store.frames(videoID: videoID, stage: "keyframes", includeJPEG: true)
-        #expect(loaded.allSatisfy { $0.id != nil })
-        #expect(loaded.map { FrameRow(tS: $0.tS, shotIdx: $0.shotIdx, phash: $0.phash, width: $0.width,
-                                      height: $0.height, jpeg: $0.jpeg) } == frames)
-        let withoutJPEG = try store.frames(videoID: videoID, stage: "keyframes", includeJPEG: false)
-        #expect(withoutJPEG.map(\.phash) == frames.map(\.phash))
-        #expect(withoutJPEG.allSatisfy { $0.jpeg.isEmpty })
+                                     output: .frames(frames))
+        #expect(try store.records(SampledFrame.self, videoID: videoID, stage: "keyframes") == frames)
         let stored = try store.pool.read { db in try Int64.fetchAll(db, sql: "SELECT phash FROM frames ORDER BY t_s") }
         #expect(stored == [Int64(bitPattern: 0xFFFF_0000_1234_ABCD), -1, 1])
     }
 
     @Test func audioSegmentsRoundTrip() throws {
         let segments = [
-            AudioSegmentRow(kind: "silence", startS: 0, endS: 1.25, loudnessDB: nil),
-            AudioSegmentRow(kind: "speech", startS: 1.25, endS: 4, loudnessDB: -18.5),
+            AudioSegment(kind: .silence, start: 0, end: 1.25, loudnessDB: -120),
+            AudioSegment(kind: .speech, start: 1.25, end: 4, loudnessDB: -18.5),
         ]
         try store.replaceStageResult(videoID: videoID, stage: "segments", fingerprint: "a", elapsedSeconds: 0,
-                                     rows: .audioSegments(segments + [AudioSegmentRow(kind: "silence", startS: 4, endS: 5, loudnessDB: -.infinity)]))
-        let loaded = try store.audioSegments(videoID: videoID, stage: "segments")
+                                     output: .audioSegments(segments + [AudioSegment(kind: .silence, start: 4, end: 5, loudnessDB: -.infinity)]))
+        let loaded = try store.records(AudioSegment.self, videoID: videoID, stage: "segments")
         #expect(Array(loaded.prefix(2)) == segments)
-        #expect(loaded.last == AudioSegmentRow(kind: "silence", startS: 4, endS: 5, loudnessDB: nil))
+        #expect(loaded.last == AudioSegment(kind: .silence, start: 4, end: 5, loudnessDB: -120))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Records
 import Testing
 import TestSupport
 @testable import Store
@@ -11,12 +12,12 @@ import TestSupport
         let first = try store.registerVideo(path: "/v/old.mp4", fingerprint: "fp-1", sizeBytes: 100, mtimeNs: 5)
         #expect(first.status == .pending)
         try store.replaceStageResult(videoID: first.id, stage: "shots", fingerprint: "s1", elapsedSeconds: 1,
-                                     rows: .shots([ShotRow(idx: 0, startS: 0, endS: 2)]))
+                                     output: .shots([ShotSpan(index: 0, start: 0, end: 2)]))
         let moved = try store.registerVideo(path: "/v/new/renamed.mp4", fingerprint: "fp-1", sizeBytes: 100, mtimeNs: 9)
         #expect(moved.id == first.id)
         #expect(moved.path == "/v/new/renamed.mp4")
         #expect(moved.mtimeNs == 9)
-        #expect(try store.shots(videoID: moved.id, stage: "shots") == [ShotRow(idx: 0, startS: 0, endS: 2)])
+        #expect(try store.records(ShotSpan.self, videoID: moved.id, stage: "shots") == [ShotSpan(index: 0, start: 0, end: 2)])
         #expect(try store.videos().count == 1)
     }
 
@@ -25,13 +26,13 @@ import TestSupport
         let store = try VidpipeStore(path: dir.path("store.sqlite"))
         let old = try store.registerVideo(path: "/v/a.mp4", fingerprint: "fp-old", sizeBytes: 100, mtimeNs: 5)
         try store.replaceStageResult(videoID: old.id, stage: "shots", fingerprint: "s1", elapsedSeconds: 1,
-                                     rows: .shots([ShotRow(idx: 0, startS: 0, endS: 2)]))
+                                     output: .shots([ShotSpan(index: 0, start: 0, end: 2)]))
         try store.setVideoStatus(videoID: old.id, status: .done, error: nil, warnings: [])
         let new = try store.registerVideo(path: "/v/a.mp4", fingerprint: "fp-new", sizeBytes: 200, mtimeNs: 6)
         #expect(new.id != old.id)
         #expect(new.status == .pending)
         #expect(try store.video(id: old.id) == nil)
-        #expect(try store.shots(videoID: old.id, stage: "shots").isEmpty)
+        #expect(try store.records(ShotSpan.self, videoID: old.id, stage: "shots").isEmpty)
         #expect(try store.stageResults(videoID: old.id).isEmpty)
         #expect(try store.stageResults(videoID: new.id).isEmpty)
         let leftovers = try store.pool.read { db in

@@ -13,9 +13,7 @@ public struct ReasonLLM: StageType {
     public static let outputKind: DataKind = .reasoning
     public static let media: MediaNeed = .none
 
-    public enum Task: String, Sendable, Codable, CaseIterable {
-        case summary, chapters, tags, qa, custom
-    }
+    public typealias Task = ReasoningTask
 
     public struct Parameters: StageParameters {
         public var task: Task = .summary
@@ -176,16 +174,21 @@ public struct ReasonLLM: StageType {
         }
         let title = URL(fileURLWithPath: context.videoPath).deletingPathExtension().lastPathComponent
         let duration = max(context.info.duration, shots.map(\.end).max() ?? 0)
-        let chaptersDirectory = CaptionsExport.outputDirectory(outDir: parameters.outDir, videoPath: context.videoPath)
         let stageName = context.stageName.isEmpty ? name : context.stageName
         return .compute {
             let reasoner = Reasoner(provider: provider, parameters: parameters, title: title, duration: duration, stage: stageName)
-            let items = try reasoner.run(shots)
-            if parameters.task == .chapters && parameters.chaptersFile {
-                try ChaptersFile.write(items, directory: chaptersDirectory, videoPath: context.videoPath)
-            }
-            return .reasoning(items)
+            return .reasoning(try reasoner.run(shots))
         }
+    }
+
+    /// The chapters task's WebVTT chapters file, written once the chapters are stored.
+    public static func sidecars(parameters: Parameters, context: StageContext, output: StageOutput) -> [Sidecar] {
+        guard parameters.task == .chapters && parameters.chaptersFile, case .reasoning(let items) = output else { return [] }
+        let directory = CaptionsExport.outputDirectory(outDir: parameters.outDir, videoPath: context.videoPath)
+        let videoPath = context.videoPath
+        return [Sidecar("chapters file in \(directory.path)") {
+            try ChaptersFile.write(items, directory: directory, videoPath: videoPath)
+        }]
     }
 }
 
@@ -209,18 +212,18 @@ struct Reasoner: Sendable {
         switch task {
         case .summary:
             let result = try provider.chat(request(record, PromptTemplate.render(template, values)))
-            return [ReasoningItem(task: task.rawValue, index: 0, start: 0, end: duration,
+            return [ReasoningItem(task: task, index: 0, start: 0, end: duration,
                                   text: result.text.trimmingCharacters(in: .whitespacesAndNewlines), json: nil, model: result.model)]
         case .custom:
             let prompt = PromptTemplate.render(template, values)
             if let schema = parameters.schema {
                 let (value, result) = try ModelAnswer.structured(provider, request(record, prompt), schema: schema,
                                                                  schemaName: "custom", stage: stage)
-                return [ReasoningItem(task: task.rawValue, index: 0, start: nil, end: nil, text: readableText(value),
+                return [ReasoningItem(task: task, index: 0, start: nil, end: nil, text: readableText(value),
                                       json: value.jsonText, model: result.model)]
             }
             let result = try provider.chat(request(record, prompt))
-            return [ReasoningItem(task: task.rawValue, index: 0, start: nil, end: nil,
+            return [ReasoningItem(task: task, index: 0, start: nil, end: nil,
                                   text: result.text.trimmingCharacters(in: .whitespacesAndNewlines), json: nil, model: result.model)]
         case .tags:
             let (value, result) = try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, values)),
@@ -229,7 +232,7 @@ struct Reasoner: Sendable {
             let tags = (value["tags"]?.arrayValue ?? []).compactMap(\.stringValue)
                 .map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
                 .filter { !$0.isEmpty && seen.insert($0).inserted }
-            return [ReasoningItem(task: task.rawValue, index: 0, start: 0, end: duration, text: tags.joined(separator: ", "),
+            return [ReasoningItem(task: task, index: 0, start: 0, end: duration, text: tags.joined(separator: ", "),
                                   json: JSONValue.array(tags.map(JSONValue.string)).jsonText, model: result.model)]
         case .chapters:
             let (value, result) = try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, values)),
@@ -254,7 +257,7 @@ struct Reasoner: Sendable {
                     "question": .string(pair.0), "answer": .string(answer),
                     "citations": .array(citations.map { .object(["start_s": .number($0.0), "end_s": .number($0.1)]) }),
                 ])
-                return ReasoningItem(task: "qa", index: i, start: citations.first?.0, end: citations.first?.1,
+                return ReasoningItem(task: .qa, index: i, start: citations.first?.0, end: citations.first?.1,
                                      text: answer, json: json.jsonText, model: result.model)
             }
         }
@@ -341,7 +344,7 @@ struct Reasoner: Sendable {
             let end = i + 1 < starts.count ? starts[i + 1].0 : duration
             let json = JSONValue.object(["start_s": .number(c.0), "end_s": .number(end), "title": .string(c.1),
                                          "summary": .string(c.2)])
-            return ReasoningItem(task: "chapters", index: i, start: c.0, end: end,
+            return ReasoningItem(task: .chapters, index: i, start: c.0, end: end,
                                  text: c.2.isEmpty ? c.1 : "\(c.1): \(c.2)", json: json.jsonText, model: model)
         }
     }

@@ -52,24 +52,24 @@ public struct EmbedText: StageType {
     public static func model(_ parameters: Parameters) -> String? { parameters.model.isEmpty ? nil : parameters.model }
 
     /// The texts of the upstream outputs, one per moment.
-    static func moments(_ outputs: [StageOutput]) -> [(kind: String, start: Double, end: Double, text: String)] {
-        var out: [(kind: String, start: Double, end: Double, text: String)] = []
+    static func moments(_ outputs: [StageOutput]) -> [(kind: TextKind, start: Double, end: Double, text: String)] {
+        var out: [(kind: TextKind, start: Double, end: Double, text: String)] = []
         for output in outputs {
             switch output {
             case .transcript(let segments):
-                out += segments.map { ("transcript", $0.start, $0.end, $0.text) }
+                out += segments.map { (.transcript, $0.start, $0.end, $0.text) }
             case .ocrText(let texts):
                 var last: String?
                 for t in texts where !t.text.isEmpty && t.text != last {
-                    out.append(("ocr", t.time, t.time, t.text))
+                    out.append((.ocr, t.time, t.time, t.text))
                     last = t.text
                 }
             case .captions(let captions):
-                out += captions.filter { $0.reusedFrom == nil }.map { ("caption", $0.time, $0.time, $0.text) }
+                out += captions.filter { $0.reusedFrom == nil }.map { (.caption, $0.time, $0.time, $0.text) }
             case .timeline(let shots):
-                out += shots.map { ("timeline", $0.start, $0.end, VideoRecordText.render($0)) }
+                out += shots.map { (.timeline, $0.start, $0.end, VideoRecordText.render($0)) }
             case .reasoning(let items):
-                out += items.map { ("reasoning", $0.start ?? 0, $0.end ?? $0.start ?? 0, $0.text) }
+                out += items.map { (.reasoning, $0.start ?? 0, $0.end ?? $0.start ?? 0, $0.text) }
             default:
                 break
             }
@@ -91,68 +91,10 @@ public struct EmbedText: StageType {
     }
 }
 
-/// `embed.frames`: vectors for frames (JPEG data URIs to `/embeddings`), for servers whose
-/// embedding model takes images (e.g. a CLIP model on vLLM); text queries embedded with the same
-/// model then find pictures.
-public struct EmbedFrames: StageType {
-    public static let name = "embed.frames"
-    public static let summary = "Embed frames (JPEG data URIs to POST /embeddings) where the server's model takes images"
-    public static let version = 1
-    public static let inputKinds: [DataKind] = [.frames]
-    public static let outputKind: DataKind = .embeddings
-    public static let media: MediaNeed = .none
-
-    public struct Parameters: StageParameters {
-        public var model = ""
-        public var batchSize = 8
-
-        enum CodingKeys: String, CodingKey {
-            case model
-            case batchSize = "batch_size"
-        }
-
-        public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            model = try c.decodeIfPresent(String.self, forKey: .model) ?? ""
-            batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 8
-        }
-
-        public func validate() throws(ParameterError) {
-            try ModelParameterCheck.common(maxTokens: 1, temperature: 0, model: model)
-            try ParameterCheck.range(batchSize, 1...256, key: "batch_size")
-        }
-
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("model", "string", default: "\"\"", "an image-capable embedding model (e.g. a CLIP model); empty: the provider's `model`"),
-            ParameterDoc("batch_size", "integer", default: "8", "frames sent per /embeddings request"),
-        ]
-    }
-
-    public static func needsProvider(_ parameters: Parameters) -> Bool { true }
-    public static func model(_ parameters: Parameters) -> String? { parameters.model.isEmpty ? nil : parameters.model }
-
-    public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
-        let provider = try context.requireProvider(name)
-        guard case .frames(let frames)? = context.input(.frames) else {
-            throw ParameterError(key: "from", "embed.frames needs the frames of an upstream stage",
-                                 hint: "add from: with a frames.keyframes or frames.sample stage")
-        }
-        let model = parameters.model.isEmpty ? nil : parameters.model
-        let batchSize = parameters.batchSize
-        return .compute {
-            .embeddings(try EmbeddingBatches.embed(
-                frames.map { EmbeddingBatches.Moment(kind: "frame", start: $0.time, end: $0.time, text: "", input: .jpeg($0.jpeg)) },
-                provider: provider, model: model, batchSize: batchSize, width: 2, unit: "frames"))
-        }
-    }
-}
-
 /// Moments to vectors through `/embeddings`: in batches, a few in flight, vectors matched to inputs in order.
 enum EmbeddingBatches {
     struct Moment: Sendable {
-        var kind: String
+        var kind: TextKind
         var start: Double
         var end: Double
         /// What is stored with the vector (the whole text; empty for a frame).

@@ -124,23 +124,25 @@ public struct CaptionsExport: StageType {
                                  hint: "add from: with a speech.transcribe stage")
         }
         let builder = cueBuilder(parameters: parameters, fps: context.info.fps)
+        return .compute { .subtitles(builder.cues(from: segments)) }
+    }
+
+    /// The caption files, one per format, written once the cues are stored.
+    public static func sidecars(parameters: Parameters, context: StageContext, output: StageOutput) -> [Sidecar] {
+        guard case .subtitles(let cues) = output, !parameters.formats.isEmpty else { return [] }
         let directory = outputDirectory(outDir: parameters.outDir, videoPath: context.videoPath)
         let baseName = URL(fileURLWithPath: context.videoPath).deletingPathExtension().lastPathComponent
         let formats = parameters.formats
-        return .compute {
-            let cues = builder.cues(from: segments)
-            if !formats.isEmpty {
-                do {
-                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                } catch {
-                    throw CaptionExportError(path: directory.path, message: "cannot create the output directory: \(error.localizedDescription)")
-                }
-                let writer = CaptionFileWriter(directory: directory, baseName: baseName)
-                for format in formats {
-                    try writer.write(cues, format: format)
-                }
+        return [Sidecar("captions (\(formats.map(\.rawValue).joined(separator: ", "))) in \(directory.path)") {
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw CaptionExportError(path: directory.path, message: "cannot create the output directory: \(error.localizedDescription)")
             }
-            return .subtitles(cues)
-        }
+            let writer = CaptionFileWriter(directory: directory, baseName: baseName)
+            for format in formats {
+                try writer.write(cues, format: format)
+            }
+        }]
     }
 }
