@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Stages", "Store", "MediaIO", "ModelAPI", "OpenAIProvider",
+                "Stages", "Store", "MediaIO", "ModelAPI",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Pipeline", "Store", "Stages", "ModelAPI",
+                "Pipeline", "Store", "Stages", "ModelAPI", "OpenAIProvider",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -262,6 +262,14 @@ public protocol ModelProvider: AnyObject, Sendable {
     func chatAll(_ requests: [ChatRequest]) -> [Result<ChatResult, ModelProviderError>]
     func transcribe(_ request: TranscriptionRequest) throws(ModelProviderError) -> TranscriptionResult
     func embed(_ request: EmbeddingRequest) throws(ModelProviderError) -> EmbeddingResult
+    /// Closes connections and stops the provider's threads; blocks until done; safe to call twice.
+    /// Not from one of the provider's own threads.
+    func shutdown()
+}
+
+extension ModelProvider {
+    /// Nothing to close (an in-process provider).
+    public func shutdown() {}
 }
 
 /// One model call that went over the wire, for the store's accounting.

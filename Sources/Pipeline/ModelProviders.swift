@@ -1,7 +1,6 @@
 import Foundation
 import ModelAPI
 import Stages
-import OpenAIProvider
 import Store
 
 /// Makes the client for one `providers:` entry (the runner's default makes OpenAI-compatible HTTP clients).
@@ -38,7 +37,7 @@ public final class ModelProviders: Sendable {
 
     /// Closes the clients' connections (the end of a run).
     public func shutdown() {
-        for provider in byName.values { (provider as? FailFastProvider)?.shutdown() }
+        for provider in byName.values { provider.shutdown() }
     }
 }
 
@@ -63,6 +62,7 @@ public struct StoreResponseCache: ModelResponseCache {
 /// Once a server has proved unreachable (after its retries), later calls fail at once with the
 /// same error for `quietPeriod` seconds, instead of every frame of every video waiting out its own
 /// retries: a run against a server that is down ends quickly, with every embedded stage done.
+// @unchecked Sendable: `down` is read and written only under `lock`; the rest is immutable.
 final class FailFastProvider: ModelProvider, @unchecked Sendable {
     private let inner: any ModelProvider
     private let quietPeriod: Double
@@ -77,7 +77,7 @@ final class FailFastProvider: ModelProvider, @unchecked Sendable {
     var name: String { inner.name }
     var baseURL: String { inner.baseURL }
 
-    func shutdown() { (inner as? OpenAIProvider)?.shutdown() }
+    func shutdown() { inner.shutdown() }
     var defaultModel: String? { inner.defaultModel }
 
     private func check() throws(ModelProviderError) {

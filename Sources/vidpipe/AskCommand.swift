@@ -71,6 +71,7 @@ struct AskCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let client = try ModelChoice.client(graph, name: choice.provider, store: store, factory: ModelProviders.openAI)
+        defer { client.shutdown() }
         let embedding = ModelChoice.choose(graph, types: [EmbedText.self], preferred: nil)
         var options = VideoAsk.Options(model: models.model ?? choice.model,
                                        embeddingModel: embedding?.provider == choice.provider ? embedding?.model : nil)

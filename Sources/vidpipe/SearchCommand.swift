@@ -66,6 +66,7 @@ struct SearchCommand: ParsableCommand {
             return nil
         }
         let client = try ModelChoice.client(graph, name: provider, store: db, factory: ModelProviders.openAI)
+        defer { client.shutdown() }
         do {
             return try HybridSearch.semantic(query, store: db, provider: client, model: model, kind: kind, limit: limit)
         } catch let error as ModelProviderError {

