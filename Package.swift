@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "vidpipe",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vidpipe", targets: ["vidpipe"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
@@ -24,7 +24,9 @@ let package = Package(
             pkgConfig: "libavformat libavcodec libavutil libswscale libswresample",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]
         ),
-        .target(name: "MediaIO", dependencies: ["CFFmpeg"]),
+        // Locks, serial workers, bounded pools and the CPU budget every module shares; no dependencies.
+        .target(name: "Workers"),
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "Workers"]),
         // Embedded engines: each a thin Swift module over a C API; the C stays inside it.
         .systemLibrary(name: "CTesseract", path: "Sources/Providers/CTesseract", pkgConfig: "tesseract",
                        providers: [.apt(["libtesseract-dev"])]),
@@ -41,7 +43,7 @@ let package = Package(
         .target(
             name: "OpenAIProvider",
             dependencies: [
-                "ModelAPI",
+                "ModelAPI", "Workers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -51,12 +53,12 @@ let package = Package(
             ],
             path: "Sources/Providers/OpenAIProvider"
         ),
-        .target(name: "Stages", dependencies: ["MediaIO", "TesseractOCR", "PocketSphinxASR", "SherpaOnnx", "ModelAPI"]),
+        .target(name: "Stages", dependencies: ["MediaIO", "TesseractOCR", "PocketSphinxASR", "SherpaOnnx", "ModelAPI", "Workers"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Pipeline",
             dependencies: [
-                "Stages", "Store", "MediaIO", "ModelAPI", "OpenAIProvider",
+                "Stages", "Store", "MediaIO", "ModelAPI", "OpenAIProvider", "Workers",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -65,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Pipeline", "Store", "Stages", "ModelAPI",
+                "Pipeline", "Store", "Stages", "ModelAPI", "Workers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -85,6 +87,7 @@ let package = Package(
             ],
             path: "Tests/OpenAITestServer"
         ),
+        .testTarget(name: "WorkersTests", dependencies: ["Workers"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "MediaIO", "ModelAPI", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
