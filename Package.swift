@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "vidpipe",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vidpipe", targets: ["vidpipe"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
@@ -24,7 +24,9 @@ let package = Package(
             pkgConfig: "libavformat libavcodec libavutil libswscale libswresample",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]
         ),
-        .target(name: "MediaIO", dependencies: ["CFFmpeg"]),
+        // Locks, serial workers, bounded pools and the CPU budget every module shares; no dependencies.
+        .target(name: "Workers"),
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "Workers"]),
         // The vocabulary: the records stages produce and the store keeps (no dependencies).
         .target(name: "Records"),
         // Embedded engines: each a thin Swift module over a C API; the C stays inside it.
@@ -43,7 +45,7 @@ let package = Package(
         .target(
             name: "OpenAIProvider",
             dependencies: [
-                "ModelAPI",
+                "ModelAPI", "Workers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -53,12 +55,12 @@ let package = Package(
             ],
             path: "Sources/Providers/OpenAIProvider"
         ),
-        .target(name: "Stages", dependencies: ["Records", "MediaIO", "TesseractOCR", "PocketSphinxASR", "SherpaOnnx", "ModelAPI"]),
+        .target(name: "Stages", dependencies: ["Records", "MediaIO", "TesseractOCR", "PocketSphinxASR", "SherpaOnnx", "ModelAPI", "Workers"]),
         .target(name: "Store", dependencies: ["Records", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Pipeline",
             dependencies: [
-                "Stages", "Store", "MediaIO", "ModelAPI",
+                "Stages", "Store", "MediaIO", "ModelAPI", "Workers",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Pipeline", "Store", "Stages", "ModelAPI", "OpenAIProvider",
+                "Pipeline", "Store", "Stages", "ModelAPI", "OpenAIProvider", "Workers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -87,6 +89,7 @@ let package = Package(
             ],
             path: "Tests/OpenAITestServer"
         ),
+        .testTarget(name: "WorkersTests", dependencies: ["Workers"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "MediaIO", "ModelAPI", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Records", "TestSupport"]),

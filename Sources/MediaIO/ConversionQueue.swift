@@ -1,24 +1,23 @@
 internal import CFFmpeg
 import Dispatch
-import Foundation
+import Workers
 
-/// Scales and delivers decoded frames on one serial Dispatch queue behind the decoder, so the thread
-/// that reads and decodes packets never waits for swscale or for the consumers: conversion of frame n
+/// Scales and delivers decoded frames on one `SerialWorker` behind the decoder, so the thread that
+/// reads and decodes packets never waits for swscale or for the consumers: conversion of frame n
 /// overlaps the decoding of frame n+1. Frames cross by reference (`av_frame_clone` shares the decoder's
 /// buffers; nothing is copied), and at most `depth` of them are in flight, which bounds the memory held.
 ///
 /// The first error a job throws is kept; later jobs are dropped (their frames still freed) and the
 /// decoding thread sees `failed` and stops reading. `finish()` waits for the queue and rethrows that error.
-final class ConversionQueue: @unchecked Sendable {  // `failure` is guarded by `lock`; the rest is immutable
+final class ConversionQueue: Sendable {
     private let worker: SerialWorker
-    private let lock = NSLock()
-    private var failure: (any Error)?
+    private let failure = FirstError()
 
     init(depth: Int) {
         worker = SerialWorker(label: "vidpipe.frame-conversion", capacity: max(1, depth))
     }
 
-    var failed: Bool { lock.withLock { failure != nil } }
+    var failed: Bool { failure.error != nil }
 
     /// Takes a new reference to `frame` and runs `job` with it on the queue; blocks while `depth` frames
     /// are already waiting. The reference is released after the job.
@@ -28,31 +27,27 @@ final class ConversionQueue: @unchecked Sendable {  // `failure` is guarded by `
             throw MediaError(code: vp_averror_enomem(), operation: "hand off frame", path: "",
                              message: "out of memory")
         }
-        let work = HandOff(frame: reference, job: job)
-        worker.submit { [self] in
+        // The job's captures (scalers, the consumer's closure) are not Sendable: they are touched only
+        // on the worker's queue, one job after another, and the pass waits for the queue before it returns.
+        let handOff = worker.confine(HandOff(frame: reference, job: job))
+        worker.submit { [failure] in
+            let work = handOff.value
             defer {
                 var frame: UnsafeMutablePointer<AVFrame>? = work.frame
                 av_frame_free(&frame)
             }
-            guard !failed else { return }
-            do {
-                try work.job(work.frame)
-            } catch {
-                lock.withLock { if failure == nil { failure = error } }
-            }
+            failure.attempt { try work.job(work.frame) }
         }
     }
 
     /// Waits until every submitted job has run, then throws the first error one of them threw.
     func finish() throws {
         worker.finish {}
-        if let failure = lock.withLock({ failure }) { throw failure }
+        try failure.check()
     }
 
-    /// A frame reference and the job for it. The job's captures (scalers, the consumer's closure) are
-    /// touched only on the serial queue, one job after another, and the pass waits for the queue before
-    /// it returns, so sending them there is safe although their types are not Sendable.
-    private struct HandOff: @unchecked Sendable {
+    /// A frame reference and the job for it.
+    private struct HandOff {
         let frame: UnsafeMutablePointer<AVFrame>
         let job: (UnsafeMutablePointer<AVFrame>) throws -> Void
     }

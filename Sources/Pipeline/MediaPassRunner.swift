@@ -2,10 +2,11 @@ import Dispatch
 import Foundation
 import MediaIO
 import Stages
+import Workers
 
 /// One decode of a video file serving a wave of stages: the video pass runs on the calling thread,
-/// the audio pass on another Dispatch thread, and every stage's sink on its own serial worker
-/// with a bounded backlog, so memory is bounded by the queues and not by the video's length.
+/// the audio pass on a serial Dispatch queue of its own, and every stage's sink on its own serial
+/// worker with a bounded backlog, so memory is bounded by the queues and not by the video's length.
 final class MediaPassRunner: Sendable {
     struct StageResult: Sendable {
         var output: Result<StageOutput, any Error>
@@ -26,16 +27,22 @@ final class MediaPassRunner: Sendable {
         self.capacity = capacity
     }
 
-    /// A sink on its worker, with the first error it raised (after which it receives nothing more).
-    private final class SinkSlot<Sink>: @unchecked Sendable {  // `sink` and `failure` are only touched on `worker`'s queue
+    /// A sink confined to its worker's queue, with the first error it raised (after which it receives
+    /// nothing more).
+    private struct SinkSlot<Sink>: Sendable {
         let stage: String
         let worker: SerialWorker
-        let sink: Sink
-        var failure: (any Error)?
+        let sink: Confined<Sink>
+        let failure = FirstError()
         init(stage: String, sink: Sink, capacity: Int) {
             self.stage = stage
-            self.sink = sink
             worker = SerialWorker(label: "vidpipe.stage.\(stage)", capacity: capacity)
+            self.sink = worker.confine(sink)
+        }
+
+        /// Queues `consume` for the sink (blocking while the backlog is full).
+        func submit(_ consume: @escaping @Sendable (Sink) throws -> Void) {
+            worker.submit { [sink, failure] in failure.attempt { try consume(sink.value) } }
         }
     }
 
@@ -45,11 +52,8 @@ final class MediaPassRunner: Sendable {
         let group = DispatchGroup()
         if !audio.isEmpty {
             let slots = audio.map { SinkSlot(stage: $0.0, sink: $0.1, capacity: capacity) }
-            let box = QueueConfined(slots)
-            group.enter()
-            DispatchQueue.global(qos: .userInitiated).async { [self] in
-                defer { group.leave() }
-                let outcome = runAudio(box.value)
+            DispatchQueue(label: "vidpipe.audio-pass").async(group: group) { [self] in
+                let outcome = runAudio(slots)
                 results.withLock { $0.merge(outcome) { a, _ in a } }
             }
         }
@@ -73,10 +77,7 @@ final class MediaPassRunner: Sendable {
                     lastCounted = frame.index
                     progress.analysed(frames: 1)
                 }
-                slot.worker.submit {
-                    guard slot.failure == nil else { return }
-                    do { try slot.sink.consume(frame) } catch { slot.failure = error }
-                }
+                slot.submit { try $0.consume(frame) }
             }
             if !report.warnings.isEmpty { warnings.withLock { $0 += report.warnings } }
         } catch {
@@ -92,10 +93,7 @@ final class MediaPassRunner: Sendable {
             let pass = try AudioPass(path: path)
             let report = try pass.run { chunk in
                 for slot in slots {
-                    slot.worker.submit {
-                        guard slot.failure == nil else { return }
-                        do { try slot.sink.consume(chunk) } catch { slot.failure = error }
-                    }
+                    slot.submit { try $0.consume(chunk) }
                 }
             }
             if !report.warnings.isEmpty { warnings.withLock { $0 += report.warnings } }
@@ -103,7 +101,7 @@ final class MediaPassRunner: Sendable {
             passError = error
         }
         var results = collect(slots, passError: passError, started: started) { try $0.finish() }
-        for slot in slots { results[slot.stage]?.note = slot.worker.finish { slot.sink.note } }
+        for slot in slots { results[slot.stage]?.note = slot.worker.finish { slot.sink.value.note } }
         return results
     }
 
@@ -114,8 +112,8 @@ final class MediaPassRunner: Sendable {
         for slot in slots {
             let output: Result<StageOutput, any Error> = slot.worker.finish {
                 if let passError { return .failure(passError) }
-                if let failure = slot.failure { return .failure(failure) }
-                return Result { try finish(slot.sink) }
+                if let failure = slot.failure.error { return .failure(failure) }
+                return Result { try finish(slot.sink.value) }
             }
             out[slot.stage] = StageResult(output: output, elapsed: Date().timeIntervalSince(started))
         }

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Store
+import Workers
 
 /// Options of `vidpipe run`.
 public struct RunOptions: Sendable {
@@ -91,37 +92,27 @@ public final class PipelineRunner: Sendable {
         let deadline = options.maxDuration.map { Date().addingTimeInterval($0) }
         progress.start(videos: files.count, bytes: files.reduce(0) { $0 + $1.sizeBytes })
         let processor = VideoProcessor(graph: graph, store: store, progress: progress, logger: logger, providers: providers)
-        let next = Locked(0)
+        let next = IndexDispenser(count: files.count)
         let outcomes = Locked<[VideoOutcome]>([])
-        let group = DispatchGroup()
         let started = Date()
-        for worker in 0..<max(1, min(options.jobs, files.count)) {
-            group.enter()
-            DispatchQueue.global(qos: .userInitiated).async { [self] in
-                defer { group.leave() }
-                while true {
-                    if stopRequested.current { return }
-                    if let deadline, Date() >= deadline { return }
-                    let index: Int? = next.withLock { i in
-                        guard i < files.count else { return nil }
-                        defer { i += 1 }
-                        return i
-                    }
-                    guard let index else { return }
-                    let file = files[index]
-                    progress.began(file.path)
-                    let outcome = processor.process(file)
-                    // Only after real work: an unchanged video allocates nothing worth returning, and
-                    // trimming walks the heap.
-                    if !outcome.unchanged { MemoryTuning.releaseFreedMemory() }
-                    progress.finished(file.path, bytes: file.sizeBytes, failed: outcome.status == .failed, unchanged: outcome.unchanged)
-                    outcomes.withLock { $0.append(outcome) }
-                    logger.trace("video finished", metadata: ["worker": "\(worker)", "path": "\(file.path)"])
-                    onVideo(outcome)
-                }
+        // The `jobs` workers coordinate (decode, hand frames to sinks, wait); they hold no CPU budget.
+        runLanes(width: min(options.jobs, files.count), label: "vidpipe.video-job") { [self] worker in
+            while true {
+                if stopRequested.current { return }
+                if let deadline, Date() >= deadline { return }
+                guard let index = next.take() else { return }
+                let file = files[index]
+                progress.began(file.path)
+                let outcome = processor.process(file)
+                // Only after real work: an unchanged video allocates nothing worth returning, and
+                // trimming walks the heap.
+                if !outcome.unchanged { MemoryTuning.releaseFreedMemory() }
+                progress.finished(file.path, bytes: file.sizeBytes, failed: outcome.status == .failed, unchanged: outcome.unchanged)
+                outcomes.withLock { $0.append(outcome) }
+                logger.trace("video finished", metadata: ["worker": "\(worker)", "path": "\(file.path)"])
+                onVideo(outcome)
             }
         }
-        group.wait()
         var summary = RunSummary()
         let all = outcomes.current.sorted { $0.path < $1.path }
         summary.videos.done = all.filter { $0.status == .done }.count

@@ -1,4 +1,5 @@
 import Foundation
+import Workers
 
 /// Live counters of a run, updated by the workers and read by the progress display.
 public final class RunProgress: Sendable {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Pipeline
+import Workers
 
 /// Progress on stderr: a live one-line bar on a terminal; plain lines every 30 s otherwise (cron, CI logs).
 final class ProgressDisplay: Sendable {
@@ -17,12 +18,14 @@ final class ProgressDisplay: Sendable {
     }
 
     func start() {
-        let t = DispatchSource.makeTimerSource(queue: queue)
         let interval: DispatchTimeInterval = isTerminal ? .milliseconds(250) : .seconds(30)
-        t.schedule(deadline: .now() + interval, repeating: interval)
-        t.setEventHandler { [self] in tick() }
-        t.resume()
-        timer.withLock { $0 = t }
+        timer.withLock { timer in
+            let t = DispatchSource.makeTimerSource(queue: queue)
+            t.schedule(deadline: .now() + interval, repeating: interval)
+            t.setEventHandler { [self] in tick() }
+            t.resume()
+            timer = t
+        }
     }
 
     func stop() {

@@ -5,6 +5,7 @@ import Logging
 import Pipeline
 import Stages
 import Store
+import Workers
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -126,7 +127,7 @@ struct RunCommand: ParsableCommand {
 }
 
 /// SIGINT / SIGTERM handling on a Dispatch queue: the first asks the run to stop, the second aborts.
-final class StopSignals: @unchecked Sendable {  // `sources` is set once in init and only cancelled in deinit
+final class StopSignals {
     private let sources: [any DispatchSourceSignal]
 
     init(handler: @escaping @Sendable (_ first: Bool) -> Void) {

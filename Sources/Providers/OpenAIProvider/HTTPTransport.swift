@@ -5,6 +5,8 @@ import ModelAPI
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
+import Workers
 
 /// Sends `WireRequest`s to one provider: holds its HTTP client and event loop group, its API key, its
 /// in-flight limit, and the retry loop. Everything the provider says about a failed exchange is worded here.
@@ -15,10 +17,11 @@ final class HTTPTransport: Sendable {
     private let timeout: Double
     private let policy: RetryPolicy
     private let logger: Logger
-    let limiter: RequestLimiter
+    let limiter: FairLimiter
     private let group: MultiThreadedEventLoopGroup
     private let client: HTTPClient
-    private let state = ShutdownState()
+    /// Set once by the first `shutdown`; calls after it fail.
+    private let shutDown = Mutex(false)
 
     init(settings: OpenAIProviderSettings, apiKey: String?, logger: Logger) {
         providerName = settings.name
@@ -28,7 +31,7 @@ final class HTTPTransport: Sendable {
         policy = RetryPolicy(retries: settings.retries, backoffBase: settings.backoffBase, maxBackoff: settings.maxBackoff,
                              maxRetryAfter: settings.maxRetryAfter)
         self.logger = logger
-        limiter = RequestLimiter(limit: max(1, settings.maxConcurrency))
+        limiter = FairLimiter(limit: max(1, settings.maxConcurrency))
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var configuration = HTTPClient.Configuration()
         // Our own loop retries failed connects with backoff and says why; the pool's retry would hide the
@@ -42,7 +45,7 @@ final class HTTPTransport: Sendable {
 
     /// Closes connections and stops the event loop. Blocks; safe to call twice. Not from an event loop.
     func shutdown() {
-        guard state.markShutDown() else { return }
+        guard markShutDown() else { return }
         let client = self.client, group = self.group
         let done = DispatchSemaphore(value: 0)
         client.shutdown { _ in
@@ -51,9 +54,17 @@ final class HTTPTransport: Sendable {
         done.wait()
     }
 
+    /// True for the first caller only.
+    private func markShutDown() -> Bool {
+        shutDown.withLock { done in
+            defer { done = true }
+            return !done
+        }
+    }
+
     /// Shutdown without waiting, for `deinit`: the callbacks keep client and group alive until done.
     func shutdownInBackground() {
-        guard state.markShutDown() else { return }
+        guard markShutDown() else { return }
         let client = self.client, group = self.group
         client.shutdown { _ in
             _ = client
@@ -90,7 +101,7 @@ final class HTTPTransport: Sendable {
     /// Blocks the calling thread: the exchange runs on the client's event loop and is waited for here, so
     /// nothing depends on Swift concurrency's pool or Dispatch's global queues.
     func send(_ request: WireRequest) throws(ModelProviderError) -> WireResponse {
-        if state.isShutDown {
+        if shutDown.withLock({ $0 }) {
             throw error(.configuration, "provider '\(providerName)' was shut down; no more calls can be made")
         }
         return try limiter.withSlot { () throws(ModelProviderError) -> WireResponse in
@@ -213,20 +224,6 @@ final class HTTPTransport: Sendable {
         if let status { metadata["status"] = "\(status)" }
         if let reason { metadata["reason"] = "\(reason)" }
         return metadata
-    }
-}
-
-// @unchecked Sendable: `shutDown` is read and written only under `lock`.
-private final class ShutdownState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var shutDown = false
-    var isShutDown: Bool { lock.lock(); defer { lock.unlock() }; return shutDown }
-    /// True for the first caller only.
-    func markShutDown() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        if shutDown { return false }
-        shutDown = true
-        return true
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ModelAPI
+import Workers
 
 /// A `ModelProvider` over an OpenAI-compatible HTTP server (Ollama, vLLM, llama.cpp server, LM Studio, OpenAI).
 ///
@@ -66,33 +67,13 @@ public final class OpenAIProvider: ModelProvider {
         try chatBlocking(request)
     }
 
-    /// Up to `maxConcurrency` worker threads (the caller's among them) take the requests in order; the
-    /// shared limiter still bounds what is in flight when other callers use the provider at the same time.
+    /// Up to `maxConcurrency` threads (each on a serial Dispatch queue of its own; the caller waits) take
+    /// the requests in order; the shared limiter still bounds what is in flight when other callers use the
+    /// provider at the same time. They wait for the server, so they take no CPU budget.
     public func chatAll(_ requests: [ChatRequest]) -> [Result<ChatResult, ModelProviderError>] {
-        let slots = ResultSlots<ChatResult>(count: requests.count)
-        let work: @Sendable () -> Void = { [self] in
-            while let index = slots.claimNext() {
-                do throws(ModelProviderError) {
-                    slots.set(index, .success(try chatBlocking(requests[index])))
-                } catch {
-                    slots.set(index, .failure(error))
-                }
-            }
+        concurrentMap(requests, width: settings.maxConcurrency, label: "vidpipe.openai.\(name)") { [self] request in
+            Result { () throws(ModelProviderError) -> ChatResult in try chatBlocking(request) }
         }
-        let helpers = max(0, min(requests.count, settings.maxConcurrency) - 1)
-        let finished = DispatchGroup()
-        for _ in 0..<helpers {
-            finished.enter()
-            let thread = Thread {
-                work()
-                finished.leave()
-            }
-            thread.name = "vidpipe.openai.\(name)"
-            thread.start()
-        }
-        work()
-        finished.wait()
-        return slots.results()
     }
 
     public func transcribe(_ request: TranscriptionRequest) throws(ModelProviderError) -> TranscriptionResult {
@@ -256,35 +237,5 @@ public final class OpenAIProvider: ModelProvider {
     static func mentionsImages(_ text: String) -> Bool {
         let lower = text.lowercased()
         return ["image", "vision", "multimodal", "multi-modal", "image_url"].contains { lower.contains($0) }
-    }
-}
-
-/// One result per request, filled by worker threads.
-// @unchecked Sendable: `slots` and `next` are read and written only under `lock`.
-private final class ResultSlots<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<T, ModelProviderError>?]
-    private var next = 0
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func claimNext() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < slots.count else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func set(_ index: Int, _ result: Result<T, ModelProviderError>) {
-        lock.lock()
-        defer { lock.unlock() }
-        slots[index] = result
-    }
-
-    func results() -> [Result<T, ModelProviderError>] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.map { $0! }
     }
 }

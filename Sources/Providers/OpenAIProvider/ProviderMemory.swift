@@ -1,32 +1,28 @@
-import Foundation
+import Synchronization
 
 /// What a provider learned about its server's models, kept for the provider's lifetime: the richest
 /// response format each model accepted, which models refuse images, which refuse `verbose_json`.
-// @unchecked Sendable: every dictionary is read and written only under `lock`.
-final class ProviderMemory: @unchecked Sendable {
-    private let lock = NSLock()
-    private var formatCeiling: [String: FormatStep] = [:]
-    private var imageRefusals: [String: String] = [:]
-    private var plainTranscription: Set<String> = []
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
+final class ProviderMemory: Sendable {
+    private struct Learned {
+        var formatCeiling: [String: FormatStep] = [:]
+        var imageRefusals: [String: String] = [:]
+        var plainTranscription: Set<String> = []
     }
+
+    private let learned = Mutex(Learned())
 
     /// The step to send first for a request asking `asked` of `model`.
     func firstStep(model: String, asked: FormatStep) -> FormatStep {
-        locked { min(asked, formatCeiling[model] ?? .jsonSchema) }
+        learned.withLock { min(asked, $0.formatCeiling[model] ?? .jsonSchema) }
     }
 
     func rememberFormatCeiling(_ step: FormatStep, model: String) {
-        locked { formatCeiling[model] = min(step, formatCeiling[model] ?? .jsonSchema) }
+        learned.withLock { $0.formatCeiling[model] = min(step, $0.formatCeiling[model] ?? .jsonSchema) }
     }
 
-    func imageRefusal(model: String) -> String? { locked { imageRefusals[model] } }
-    func rememberImageRefusal(_ serverSaid: String, model: String) { locked { imageRefusals[model] = serverSaid } }
+    func imageRefusal(model: String) -> String? { learned.withLock { $0.imageRefusals[model] } }
+    func rememberImageRefusal(_ serverSaid: String, model: String) { learned.withLock { $0.imageRefusals[model] = serverSaid } }
 
-    func usesPlainTranscription(model: String) -> Bool { locked { plainTranscription.contains(model) } }
-    func rememberPlainTranscription(model: String) { _ = locked { plainTranscription.insert(model) } }
+    func usesPlainTranscription(model: String) -> Bool { learned.withLock { $0.plainTranscription.contains(model) } }
+    func rememberPlainTranscription(model: String) { _ = learned.withLock { $0.plainTranscription.insert(model) } }
 }

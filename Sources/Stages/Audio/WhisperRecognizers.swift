@@ -1,13 +1,15 @@
 import Foundation
 import SherpaOnnx
+import Workers
 
 /// Loaded Whisper recognizers, kept for the life of the process so a run loads each model once,
 /// not once per video. Keyed by model folder, language and threads; each key has at most
 /// cores ÷ threads recognizers, shared by every video in flight, so `--jobs` multiplies neither the
 /// memory nor the decoding threads. A recognizer is used by one thread at a time: `withRecognizer`
 /// checks one out (loading a new one, on the calling Dispatch queue, while fewer than the limit
-/// exist; otherwise waiting for one to come back) and returns it afterwards.
-final class WhisperRecognizers: @unchecked Sendable {  // `idle` and `created` are guarded by `condition`; a checked-out recognizer belongs to one thread
+/// exist; otherwise waiting, first come first served, for one to come back) and returns it afterwards.
+/// The decode itself runs inside the process's `CPUBudget`, holding one unit per ONNX Runtime thread.
+final class WhisperRecognizers: Sendable {
     static let shared = WhisperRecognizers(cores: ProcessInfo.processInfo.activeProcessorCount)
 
     struct Key: Hashable, Sendable {
@@ -18,15 +20,16 @@ final class WhisperRecognizers: @unchecked Sendable {  // `idle` and `created` a
     }
 
     /// A sherpa-onnx recognizer handle that moves between threads only through the pool's lock.
-    final class Handle: @unchecked Sendable {  // used by one thread at a time (checked out under the pool's condition)
+    // @unchecked Sendable: used by one thread at a time (checked out under a key's FairLimiter slot).
+    final class Handle: @unchecked Sendable {
         let recognizer: SherpaOfflineRecognizer
         init(_ recognizer: SherpaOfflineRecognizer) { self.recognizer = recognizer }
     }
 
     let cores: Int
-    private let condition = NSCondition()
-    private var idle: [Key: [Handle]] = [:]
-    private var created: [Key: Int] = [:]
+    /// Per key: one slot per recognizer that may exist; a caller holds one while it uses a recognizer.
+    private let checkouts = Locked<[Key: FairLimiter]>([:])
+    private let idle = Locked<[Key: [Handle]]>([:])
 
     init(cores: Int) {
         self.cores = max(1, cores)
@@ -37,30 +40,18 @@ final class WhisperRecognizers: @unchecked Sendable {  // `idle` and `created` a
 
     /// Runs `body` with a recognizer for `key` (blocking the calling thread while all are busy).
     func withRecognizer<T>(_ key: Key, _ body: (SherpaOfflineRecognizer) throws -> T) throws -> T {
-        condition.lock()
-        while idle[key, default: []].isEmpty && created[key, default: 0] >= limit(key) { condition.wait() }
-        var handle = idle[key]?.popLast()
-        if handle == nil { created[key, default: 0] += 1 }
-        condition.unlock()
-        if handle == nil {
-            do {
-                handle = Handle(try load(key))
-            } catch {
-                condition.lock()
-                created[key, default: 1] -= 1
-                condition.broadcast()
-                condition.unlock()
-                throw error
-            }
+        let limiter = checkouts.withLock { checkouts in
+            if let limiter = checkouts[key] { return limiter }
+            let limiter = FairLimiter(limit: limit(key))
+            checkouts[key] = limiter
+            return limiter
         }
-        let checkedOut = handle!
-        defer {
-            condition.lock()
-            idle[key, default: []].append(checkedOut)
-            condition.broadcast()  // waiters of every key share the condition
-            condition.unlock()
+        // Holding a slot, at most `limit` recognizers are checked out, so at most `limit` are ever created.
+        return try limiter.withSlot {
+            let handle = try idle.withLock { $0[key]?.popLast() } ?? Handle(load(key))
+            defer { idle.withLock { $0[key, default: []].append(handle) } }
+            return try CPUBudget.shared.run(threads: key.threads) { try body(handle.recognizer) }
         }
-        return try body(checkedOut.recognizer)
     }
 
     private func load(_ key: Key) throws -> SherpaOfflineRecognizer {

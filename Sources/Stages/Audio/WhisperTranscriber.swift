@@ -1,11 +1,11 @@
-import Dispatch
 import Foundation
 import SherpaOnnx
+import Synchronization
 
 /// `speech.transcribe`'s Whisper engine for one video: packs of speech windows go to `workers`
 /// recognizers side by side on a `TranscriptionQueue` (so memory stays bounded by `workers` packs
 /// of ≤ 28 s). `finish` waits and returns the transcript in media time, one segment per speech window.
-final class WhisperTranscriber: @unchecked Sendable {  // the counts, languages and `submitted` are guarded by `lock`
+final class WhisperTranscriber: Sendable {
     struct Settings: Sendable, Equatable {
         var model: WhisperModelFolder
         /// A language code to force, or "" to detect it per pack (multilingual models).
@@ -16,16 +16,19 @@ final class WhisperTranscriber: @unchecked Sendable {  // the counts, languages 
         var threads: Int
     }
 
+    private struct State {
+        var filtered = HallucinationFilter.Counts()
+        /// Seconds of speech per language the model reported.
+        var heard: [String: Double] = [:]
+        /// Multilingual model, no language given: the language detected on the video's first pack,
+        /// which every later pack is then decoded with.
+        var detected: String?
+        var submitted = 0
+    }
+
     private let settings: Settings
     private let jobs: TranscriptionQueue
-    private let lock = NSLock()
-    private var filtered = HallucinationFilter.Counts()
-    /// Seconds of speech per language the model reported.
-    private var heard: [String: Double] = [:]
-    /// Multilingual model, no language given: the language detected on the video's first pack,
-    /// which every later pack is then decoded with.
-    private var detected: String?
-    private var submitted = 0
+    private let state = Mutex(State())
     private var detects: Bool { settings.model.multilingual && settings.language.isEmpty }
 
     init(settings: Settings) {
@@ -36,9 +39,9 @@ final class WhisperTranscriber: @unchecked Sendable {  // the counts, languages 
     func submit(_ pack: WhisperPack) throws {
         guard !pack.isEmpty else { return }
         // The first pack decides the video's language: later packs wait for it (and decode with it).
-        if detects && lock.withLock({ detected == nil && submitted > 0 }) { jobs.waitForAll() }
-        let language = detects ? lock.withLock({ detected }) ?? "" : settings.language
-        lock.withLock { submitted += 1 }
+        if detects && state.withLock({ $0.detected == nil && $0.submitted > 0 }) { jobs.waitForAll() }
+        let language = detects ? state.withLock({ $0.detected }) ?? "" : settings.language
+        state.withLock { $0.submitted += 1 }
         let key = WhisperRecognizers.Key(directory: settings.model.directory, language: language, threads: settings.threads)
         let englishOnly = !settings.model.multilingual
         try jobs.submit { [self] in
@@ -48,10 +51,10 @@ final class WhisperTranscriber: @unchecked Sendable {  // the counts, languages 
             let language = englishOnly ? "en" : (key.language.isEmpty ? Self.code(recognition.language) : key.language)
             var counts = HallucinationFilter.Counts()
             let found = Self.segments(recognition, pack: pack, language: language, counts: &counts)
-            lock.withLock {
-                filtered.add(counts)
-                if let language { heard[language, default: 0] += pack.duration }
-                if key.language.isEmpty, detected == nil { detected = language }
+            state.withLock { state in
+                state.filtered.add(counts)
+                if let language { state.heard[language, default: 0] += pack.duration }
+                if key.language.isEmpty, state.detected == nil { state.detected = language }
             }
             return found
         }
@@ -63,14 +66,14 @@ final class WhisperTranscriber: @unchecked Sendable {  // the counts, languages 
 
     /// The stage note: model, language(s) heard, and what the hallucination filter removed.
     var note: String {
-        lock.withLock {
+        state.withLock { state in
             var parts = ["model \(settings.model.name)"]
-            let languages = heard.sorted { $0.value > $1.value }.map(\.key)
+            let languages = state.heard.sorted { $0.value > $1.value }.map(\.key)
             if !languages.isEmpty {
                 parts.append("language \(languages.joined(separator: ", "))"
                              + (detects ? " (detected on the first 28 s of speech)" : ""))
             }
-            parts.append(filtered.summary)
+            parts.append(state.filtered.summary)
             return parts.joined(separator: "; ")
         }
     }

@@ -1,6 +1,6 @@
-import Dispatch
 import Foundation
 import ModelAPI
+import Workers
 
 /// Shared pieces of the model stages: prompt templates, the delimited video record, JSON answers
 /// checked against a schema with one repair attempt, and bounded parallel calls.
@@ -192,37 +192,12 @@ struct StageModelError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs `body` over `items` on Dispatch worker threads (never the cooperative pool), results in
-/// order. The provider's own limiter bounds requests in flight; `width` bounds the threads.
-func parallelMap<T, R>(_ items: [T], width: Int, _ body: @Sendable (T) throws -> R) -> [Result<R, any Error>]
+/// Runs `body` over `items` on up to `width` Dispatch threads (never the cooperative pool), every
+/// item, results in order. The provider's own limiter bounds requests in flight; `width` bounds the
+/// threads waiting for it (they wait for a server, so they take nothing from the CPU budget).
+func parallelMap<T, R>(_ items: [T], width: Int, _ body: @escaping @Sendable (T) throws -> R) -> [Result<R, any Error>]
     where T: Sendable, R: Sendable {
-    let results = LockedResults<Result<R, any Error>>(count: items.count)
-    let next = LockedCounter()
-    DispatchQueue.concurrentPerform(iterations: max(1, min(width, items.count))) { _ in
-        while let i = next.take(below: items.count) {
-            results.set(i, Result { try body(items[i]) })
-        }
-    }
-    return results.values.map { $0! }
-}
-
-private final class LockedResults<R>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [R?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: R) { lock.lock(); storage[i] = value; lock.unlock() }
-    var values: [R?] { lock.lock(); defer { lock.unlock() }; return storage }
-}
-
-private final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func take(below limit: Int) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
-    }
+    concurrentMap(items, width: width, label: "vidpipe.model-calls") { item in Result { try body(item) } }
 }
 
 /// Common checks of model-stage parameters.
