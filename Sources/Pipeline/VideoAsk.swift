@@ -12,7 +12,7 @@ public enum VideoAsk {
         public var path: String
         public var question: String
         public var answer: String
-        public var citations: [VideoQA.Answer.Citation]
+        public var citations: [VideoAnswer.Citation]
         public var model: String
         /// Indexes of the shots whose records were given to the model.
         public var shots: [Int]
@@ -44,7 +44,7 @@ public enum VideoAsk {
         let records = try store.records(FusedShot.self, videoID: video.id, stage: stage)
         guard !records.isEmpty else { throw Failure(description: "the timeline of \(video.path) has no shots") }
         let ranked = try rank(question, records: records, video: video, store: store, provider: provider, options: options)
-        let total = records.reduce(0) { $0 + VideoQA.estimatedTokens($1) }
+        let total = records.reduce(0) { $0 + ReasonLLM.estimatedTokens($1) }
         let chosen: [FusedShot]
         if total <= options.contextTokens {
             chosen = records
@@ -61,10 +61,21 @@ public enum VideoAsk {
         }
         let title = URL(fileURLWithPath: video.path).deletingPathExtension().lastPathComponent
         let duration = video.durationS ?? records.map(\.end).max() ?? 0
-        let answer = try VideoQA.ask(question, records: chosen, images: images, provider: provider, model: options.model,
-                                     title: title, duration: duration, contextTokens: options.contextTokens)
+        // Keyframes go with the question when the model takes images; when it says it does not, ask again without.
+        func ask(_ images: [(time: Double, jpeg: [UInt8])]) throws -> VideoAnswer {
+            try ReasonLLM.answer(question, records: chosen, images: images, provider: provider, model: options.model,
+                                 title: title, duration: duration, contextTokens: options.contextTokens, maxTokens: 700)
+        }
+        var sent = images
+        let answer: VideoAnswer
+        do {
+            answer = try ask(sent)
+        } catch let error as ModelProviderError where error.kind == .unsupported && !sent.isEmpty {
+            sent = []
+            answer = try ask(sent)
+        }
         return Result(video_id: video.id, path: video.path, question: question, answer: answer.answer,
-                      citations: answer.citations, model: answer.model, shots: chosen.map(\.index), images_sent: answer.images_sent)
+                      citations: answer.citations, model: answer.model, shots: chosen.map(\.index), images_sent: sent.count)
     }
 
     /// Shot indexes by relevance to the question, best first (only shots that some hit touches).

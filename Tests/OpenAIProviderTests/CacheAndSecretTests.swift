@@ -1,6 +1,6 @@
 import Foundation
 import ModelAPI
-import OpenAIProvider
+@testable import OpenAIProvider
 import OpenAITestServer
 import Testing
 
@@ -95,11 +95,23 @@ struct CacheAndSecretTests {
 
     @Test func aProviderDroppedWithoutShutdownCleansUpAfterItself() async throws {
         try await withServer { server in
-            await offPool {
+            // The provider lives only inside this closure; its event loop thread must end after it is dropped.
+            let thread = await offPool { () -> String in
                 let provider = makeProvider(server.baseURL)
                 _ = try? provider.chat(ChatRequest(messages: [.user("a")]))
+                return (try? provider.transport.eventLoopThreadName()) ?? ""
             }
-            try await Task.sleep(for: .milliseconds(200))
+            #expect(thread.hasPrefix("NIO-ELT-"), "\(thread)")
+            func running() -> Bool {
+                let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+                return tasks.contains { task in
+                    (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
+                        .trimmingCharacters(in: .whitespacesAndNewlines) == thread
+                }
+            }
+            let deadline = Date().addingTimeInterval(10)
+            while running() && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(!running(), "the event loop thread \(thread) of a dropped provider is still running")
             #expect(server.requests.count == 1)
         }
     }

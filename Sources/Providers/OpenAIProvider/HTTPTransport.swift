@@ -62,6 +62,14 @@ final class HTTPTransport: Sendable {
         }
     }
 
+    /// The name of the event loop's thread (e.g. `NIO-ELT-3-#0`), for tests that watch it end.
+    func eventLoopThreadName() throws -> String {
+        try group.next().submit {
+            (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        }.wait()
+    }
+
     /// Shutdown without waiting, for `deinit`: the callbacks keep client and group alive until done.
     func shutdownInBackground() {
         guard markShutDown() else { return }

@@ -23,7 +23,7 @@ public final class OpenAIProvider: ModelProvider {
     public var defaultModel: String? { settings.model }
 
     private let cache: (any ModelResponseCache)?
-    private let transport: HTTPTransport
+    let transport: HTTPTransport
     private let memory = ProviderMemory()
     private let logger: Logger
     /// Why every call fails (bad settings, missing key); checked before anything is sent.

@@ -201,6 +201,9 @@ struct Reasoner: Sendable {
     let stage: String
     /// Keyframes sent with the record (vidpipe ask), labelled with their times.
     var images: [(time: Double, jpeg: [UInt8])] = []
+    /// Model requests one reasoner keeps in flight (summarised parts, questions); the provider's
+    /// `max_concurrency` bounds them further across stages and videos.
+    static let requestsInFlight = 4
 
     var model: String? { parameters.model.isEmpty ? nil : parameters.model }
 
@@ -239,26 +242,13 @@ struct Reasoner: Sendable {
                                                              schema: ReasonLLM.chaptersSchema, schemaName: "chapters", stage: stage)
             return chapters(from: value, model: result.model)
         case .qa:
-            let questions = parameters.questions
-            let outcomes = parallelMap(questions, width: 4) { question in
-                var v = values
-                v["question"] = question
-                return try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, v)),
-                                                  schema: ReasonLLM.answerSchema, schemaName: "answer", stage: stage)
-            }
-            return try zip(questions, outcomes).enumerated().map { i, pair in
-                let (value, result) = try pair.1.get()
-                let citations = (value["citations"]?.arrayValue ?? []).compactMap { c -> (Double, Double)? in
-                    guard let s = c["start_s"]?.numberValue, let e = c["end_s"]?.numberValue else { return nil }
-                    return (max(0, min(s, e)), min(duration, max(s, e)))
-                }
-                let answer = value["answer"]?.stringValue ?? ""
+            return try answers(parameters.questions, record: record, values: values).enumerated().map { i, answer in
                 let json = JSONValue.object([
-                    "question": .string(pair.0), "answer": .string(answer),
-                    "citations": .array(citations.map { .object(["start_s": .number($0.0), "end_s": .number($0.1)]) }),
+                    "question": .string(answer.question), "answer": .string(answer.answer),
+                    "citations": .array(answer.citations.map { .object(["start_s": .number($0.start_s), "end_s": .number($0.end_s)]) }),
                 ])
-                return ReasoningItem(task: .qa, index: i, start: citations.first?.0, end: citations.first?.1,
-                                     text: answer, json: json.jsonText, model: result.model)
+                return ReasoningItem(task: .qa, index: i, start: answer.citations.first?.start_s, end: answer.citations.first?.end_s,
+                                     text: answer.answer, json: json.jsonText, model: answer.model)
             }
         }
     }
@@ -289,7 +279,7 @@ struct Reasoner: Sendable {
             level += 1
             guard level <= 6 else { return whole }
             let groups = group(pieces, budget: parameters.contextTokens)
-            let outcomes = parallelMap(groups, width: 4) { part in
+            let outcomes = parallelMap(groups, width: Reasoner.requestsInFlight) { part in
                 let start = part.first!.start, end = part.last!.end
                 let prompt = "Summarise this part of the video (\(VideoRecordText.seconds(start))–\(VideoRecordText.seconds(end)) s) "
                     + "in at most 120 words: what is seen, shown as text and said. Keep the times (in seconds) of key moments."

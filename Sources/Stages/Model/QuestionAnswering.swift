@@ -1,0 +1,67 @@
+import Foundation
+import ModelAPI
+
+/// One answered question about a video: the answer, the times it rests on, the model that gave it.
+public struct VideoAnswer: Sendable, Equatable {
+    public struct Citation: Sendable, Equatable, Codable {
+        public var start_s: Double
+        public var end_s: Double
+    }
+    public var question: String
+    public var answer: String
+    /// Within [0, duration], start before end.
+    public var citations: [Citation]
+    public var model: String
+}
+
+extension ReasonLLM {
+    /// Asks one question about a video's fused records (and keyframes, where given): the qa task's
+    /// prompt, schema check and repair, what `vidpipe ask` runs. Throws the provider's error as is
+    /// (e.g. `.unsupported` when the model takes no images).
+    public static func answer(_ question: String, records: [FusedShot], images: [(time: Double, jpeg: [UInt8])],
+                              provider: any ModelProvider, model: String?, title: String, duration: Double,
+                              contextTokens: Int, maxTokens: Int) throws -> VideoAnswer {
+        var parameters = Parameters()
+        parameters.task = .qa
+        parameters.questions = [question]
+        parameters.model = model ?? ""
+        parameters.contextTokens = contextTokens
+        parameters.maxTokens = maxTokens
+        let reasoner = Reasoner(provider: provider, parameters: parameters, title: title, duration: duration, stage: "ask",
+                                images: images)
+        let record = try reasoner.condensed(records.map { (start: $0.start, end: $0.end, text: VideoRecordText.render($0)) })
+        let values = ["title": title, "duration": String(format: "%.1f", duration)]
+        guard let answer = try reasoner.answers([question], record: record, values: values).first else {
+            throw StageModelError("the model gave no answer")
+        }
+        return answer
+    }
+
+    /// The rough token count of a record as prompts render it.
+    public static func estimatedTokens(_ record: FusedShot) -> Int {
+        VideoRecordText.estimatedTokens(VideoRecordText.render(record))
+    }
+}
+
+extension Reasoner {
+    /// The questions asked over the record, a few at a time, answers in question order; citations
+    /// clamped to the video.
+    func answers(_ questions: [String], record: String, values: [String: String]) throws -> [VideoAnswer] {
+        let template = parameters.prompt.isEmpty ? ReasonLLM.defaultPrompt(.qa) : parameters.prompt
+        let outcomes = parallelMap(questions, width: Reasoner.requestsInFlight) { question in
+            var v = values
+            v["question"] = question
+            return try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, v)),
+                                              schema: ReasonLLM.answerSchema, schemaName: "answer", stage: stage)
+        }
+        return try zip(questions, outcomes).map { question, outcome in
+            let (value, result) = try outcome.get()
+            let citations = (value["citations"]?.arrayValue ?? []).compactMap { c -> VideoAnswer.Citation? in
+                guard let s = c["start_s"]?.numberValue, let e = c["end_s"]?.numberValue else { return nil }
+                return VideoAnswer.Citation(start_s: max(0, min(s, e)), end_s: min(duration, max(s, e)))
+            }
+            return VideoAnswer(question: question, answer: value["answer"]?.stringValue ?? "", citations: citations,
+                               model: result.model)
+        }
+    }
+}
