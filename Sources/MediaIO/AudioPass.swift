@@ -15,12 +15,7 @@ public final class AudioPass {
     /// Opens the input, its best audio stream and that stream's decoder. Throws MediaError, also when the file has no audio
     /// stream (code 0, "no audio stream").
     public init(path: String) throws {
-        input = try InputFile(path: path)
-        info = MediaProbe.info(of: input)
-        guard let index = input.bestStream(of: AVMEDIA_TYPE_AUDIO) else {
-            throw MediaError(code: 0, operation: "find audio stream", path: path, message: "no audio stream")
-        }
-        decoder = try StreamDecoder(input: input, streamIndex: index, threaded: false)
+        (input, info, decoder) = try StreamDecoder.openBest(AVMEDIA_TYPE_AUDIO, named: "audio", path: path, threaded: false)
     }
 
     /// Decodes and resamples (swresample) to 16 kHz mono float32, delivering chunks of ~chunkSeconds in time order.

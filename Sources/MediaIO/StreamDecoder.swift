@@ -157,3 +157,17 @@ final class StreamDecoder {
 
     var hasIndex: Bool { avformat_index_get_entries_count(stream) > 0 }
 }
+
+extension StreamDecoder {
+    /// Opens the file, probes it, and opens a decoder on its best stream of `type`. Throws
+    /// MediaError, also when the file has no such stream (code 0, "no \(kind) stream").
+    static func openBest(_ type: AVMediaType, named kind: String, path: String, threaded: Bool) throws
+        -> (InputFile, MediaInfo, StreamDecoder) {
+        let input = try InputFile(path: path)
+        let info = MediaProbe.info(of: input)
+        guard let index = input.bestStream(of: type) else {
+            throw MediaError(code: 0, operation: "find \(kind) stream", path: path, message: "no \(kind) stream")
+        }
+        return (input, info, try StreamDecoder(input: input, streamIndex: index, threaded: threaded))
+    }
+}

@@ -16,12 +16,7 @@ public final class VideoPass {
     /// Opens the input, its best video stream and that stream's decoder. Throws MediaError, also
     /// when the file has no video stream (code 0, "no video stream").
     public init(path: String) throws {
-        input = try InputFile(path: path)
-        info = MediaProbe.info(of: input)
-        guard let index = input.bestStream(of: AVMEDIA_TYPE_VIDEO) else {
-            throw MediaError(code: 0, operation: "find video stream", path: path, message: "no video stream")
-        }
-        decoder = try StreamDecoder(input: input, streamIndex: index, threaded: true)
+        (input, info, decoder) = try StreamDecoder.openBest(AVMEDIA_TYPE_VIDEO, named: "video", path: path, threaded: true)
         halfFrame = info.fps > 0 ? 0.5 / info.fps : 0
     }
 

@@ -11,14 +11,6 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The source line with a caret under the column, when the text is known.
     public var snippet: String?
 
-    public init(file: String, line: Int, column: Int, message: String, hint: String? = nil, snippet: String? = nil) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.message = message
-        self.hint = hint
-        self.snippet = snippet
-    }
 
     public var description: String {
         var text = "\(file):\(line):\(column): error: \(message)"

@@ -15,19 +15,26 @@ public enum GraphRenderer {
         "s_" + name.map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
     }
 
+    /// Every edge with its label: from the media (nil) to each stage that decodes it, and from each
+    /// stage to the stages reading its output kind.
+    static func edges(_ graph: PipelineGraph) -> [(from: String?, to: String, label: String)] {
+        var edges: [(from: String?, to: String, label: String)] = []
+        for s in graph.stages {
+            if s.inputKinds.isEmpty || s.media != .none { edges.append((nil, s.name, s.media.rawValue)) }
+            for upstream in s.from {
+                edges.append((upstream, s.name, graph.stage(named: upstream)?.outputKind.rawValue ?? ""))
+            }
+        }
+        return edges
+    }
+
     static func mermaid(_ graph: PipelineGraph) -> String {
         var lines = ["flowchart TD", "    media[(\"media: \(graph.config.name)\")]"]
         for s in graph.stages {
             lines.append("    \(id(s.name))[\"\(s.name)<br/>\(s.typeName) → \(s.outputKind.rawValue)\"]")
         }
-        for s in graph.stages {
-            if s.inputKinds.isEmpty || s.media != .none {
-                lines.append("    media -->|\(s.media.rawValue)| \(id(s.name))")
-            }
-            for upstream in s.from {
-                let kind = graph.stage(named: upstream)?.outputKind.rawValue ?? ""
-                lines.append("    \(id(upstream)) -->|\(kind)| \(id(s.name))")
-            }
+        for edge in edges(graph) {
+            lines.append("    \(edge.from.map(id) ?? "media") -->|\(edge.label)| \(id(edge.to))")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -39,14 +46,8 @@ public enum GraphRenderer {
         for s in graph.stages {
             lines.append("    \(id(s.name)) [shape=box, label=\(quoted("\(s.name)\n\(s.typeName) → \(s.outputKind.rawValue)"))];")
         }
-        for s in graph.stages {
-            if s.inputKinds.isEmpty || s.media != .none {
-                lines.append("    media -> \(id(s.name)) [label=\(quoted(s.media.rawValue))];")
-            }
-            for upstream in s.from {
-                let kind = graph.stage(named: upstream)?.outputKind.rawValue ?? ""
-                lines.append("    \(id(upstream)) -> \(id(s.name)) [label=\(quoted(kind))];")
-            }
+        for edge in edges(graph) {
+            lines.append("    \(edge.from.map(id) ?? "media") -> \(id(edge.to)) [label=\(quoted(edge.label))];")
         }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"

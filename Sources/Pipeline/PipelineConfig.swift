@@ -6,10 +6,6 @@ import Yams
 public struct SourcePosition: Sendable, Equatable {
     public var line: Int
     public var column: Int
-    public init(line: Int, column: Int) {
-        self.line = line
-        self.column = column
-    }
 }
 
 /// An OpenAI-compatible (or other) model server named in `providers:`.
@@ -28,7 +24,8 @@ public struct ProviderConfig: Sendable, Equatable {
 }
 
 /// One entry of `stages:` as written, before its type is resolved.
-public struct StageConfig: @unchecked Sendable {  // Yams.Node is an immutable value tree; only read after parsing
+// @unchecked Sendable: Yams.Node (the `with:` mapping) is an immutable value tree, only read after parsing.
+public struct StageConfig: @unchecked Sendable {
     public var name: String
     public var use: String
     public var from: [String]

@@ -1,3 +1,5 @@
+import GRDB
+
 /// The `vidpipe status --json` document:
 /// `{videos: {done, failed, pending}, stages: [{stage, done, failed, skipped}], failures: [{path, error}],
 /// models: [{provider, model, calls, prompt_tokens, completion_tokens, total_tokens}]}`.
@@ -6,11 +8,6 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var done: Int
         public var failed: Int
         public var pending: Int
-        public init(done: Int, failed: Int, pending: Int) {
-            self.done = done
-            self.failed = failed
-            self.pending = pending
-        }
     }
 
     public struct StageCounts: Codable, Sendable, Equatable {
@@ -19,22 +16,12 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var failed: Int
         /// Not in DESIGN.md's minimum shape; an extra key scripts may ignore.
         public var skipped: Int
-        public init(stage: String, done: Int, failed: Int, skipped: Int) {
-            self.stage = stage
-            self.done = done
-            self.failed = failed
-            self.skipped = skipped
-        }
     }
 
     public struct Failure: Codable, Sendable, Equatable {
         public var path: String
         /// The recorded error; empty when the video failed without one.
         public var error: String
-        public init(path: String, error: String) {
-            self.path = path
-            self.error = error
-        }
     }
 
     public var videos: VideoCounts
@@ -44,12 +31,20 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var failures: [Failure]
     /// Model calls sent over the wire and their tokens, per provider and model (cache hits cost nothing
     /// and are not counted). Not in DESIGN.md's minimum shape; an extra key.
-    public var models: [ModelUsage]
-
-    public init(videos: VideoCounts, stages: [StageCounts], failures: [Failure], models: [ModelUsage] = []) {
-        self.videos = videos
-        self.stages = stages
-        self.failures = failures
-        self.models = models
-    }
+    public var models: [ModelUsage] = []
 }
+
+/// Token usage summed per provider and model (`vidpipe status`).
+public struct ModelUsage: Codable, Sendable, Equatable {
+    public var provider: String
+    public var model: String
+    public var calls: Int
+    public var prompt_tokens: Int
+    public var completion_tokens: Int
+    public var total_tokens: Int
+}
+
+// Read straight from the report's queries: the columns are named as the JSON keys.
+extension StatusReport.StageCounts: FetchableRecord {}
+extension StatusReport.Failure: FetchableRecord {}
+extension ModelUsage: FetchableRecord {}

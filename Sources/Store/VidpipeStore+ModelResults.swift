@@ -93,14 +93,11 @@ extension VidpipeStore {
     }
 
     static func fetchModelUsage(_ db: Database) throws -> [ModelUsage] {
-        try Row.fetchAll(db, sql: """
-            SELECT provider, model, count(*) AS calls, sum(prompt_tokens) AS p, sum(completion_tokens) AS c,
-                   sum(total_tokens) AS t
-            FROM model_calls GROUP BY provider, model ORDER BY t DESC, provider, model
-            """).map {
-            ModelUsage(provider: $0["provider"], model: $0["model"], calls: $0["calls"], prompt_tokens: $0["p"],
-                       completion_tokens: $0["c"], total_tokens: $0["t"])
-        }
+        try ModelUsage.fetchAll(db, sql: """
+            SELECT provider, model, count(*) AS calls, sum(prompt_tokens) AS prompt_tokens,
+                   sum(completion_tokens) AS completion_tokens, sum(total_tokens) AS total_tokens
+            FROM model_calls GROUP BY provider, model ORDER BY total_tokens DESC, provider, model
+            """)
     }
 }
 

@@ -11,17 +11,17 @@ extension VidpipeStore {
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM videos GROUP BY status") {
                 counts[row["status"]] = row["n"]
             }
-            let stages = try Row.fetchAll(
+            let stages = try StatusReport.StageCounts.fetchAll(
                 db,
                 sql: """
                     SELECT stage,
                         sum(status = 'done') AS done, sum(status = 'failed') AS failed, sum(status = 'skipped') AS skipped
                     FROM stage_results GROUP BY stage ORDER BY stage
                     """
-            ).map { StatusReport.StageCounts(stage: $0["stage"], done: $0["done"], failed: $0["failed"], skipped: $0["skipped"]) }
-            let failures = try Row.fetchAll(
+            )
+            let failures = try StatusReport.Failure.fetchAll(
                 db, sql: "SELECT path, coalesce(error, '') AS error FROM videos WHERE status = 'failed' ORDER BY path"
-            ).map { StatusReport.Failure(path: $0["path"], error: $0["error"]) }
+            )
             return StatusReport(
                 videos: .init(done: counts["done"] ?? 0, failed: counts["failed"] ?? 0, pending: counts["pending"] ?? 0),
                 stages: stages, failures: failures, models: try Self.fetchModelUsage(db))

@@ -8,13 +8,12 @@ struct GraphCommand: ParsableCommand {
         commandName: "graph",
         abstract: "Print a pipeline's stage graph (Mermaid by default, or Graphviz DOT).")
 
-    @Argument(help: ArgumentHelp("The pipeline file.", valueName: "pipeline.yml"))
-    var pipeline: String
+    @OptionGroup var file: PipelineFile
 
     @Option(help: "Output format: mermaid or dot.")
     var format: GraphRenderer.Format = .mermaid
 
     func run() throws {
-        print(GraphRenderer.render(try loadGraph(pipeline), format: format), terminator: "")
+        print(GraphRenderer.render(try file.load(), format: format), terminator: "")
     }
 }

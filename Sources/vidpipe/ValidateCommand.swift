@@ -6,14 +6,21 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check a pipeline file without decoding anything: stage types, parameters, links, kinds, cycles, providers.")
 
+    @OptionGroup var file: PipelineFile
+
+    func run() throws {
+        let graph = try file.load()
+        print("\(file.pipeline): ok — pipeline '\(graph.config.name)', \(graph.stages.count) stages: "
+              + graph.stages.map(\.name).joined(separator: " → "))
+    }
+}
+
+/// The pipeline file a command reads (its first argument).
+struct PipelineFile: ParsableArguments {
     @Argument(help: ArgumentHelp("The pipeline file.", valueName: "pipeline.yml"))
     var pipeline: String
 
-    func run() throws {
-        let graph = try loadGraph(pipeline)
-        print("\(pipeline): ok — pipeline '\(graph.config.name)', \(graph.stages.count) stages: "
-              + graph.stages.map(\.name).joined(separator: " → "))
-    }
+    func load() throws -> PipelineGraph { try loadGraph(pipeline) }
 }
 
 /// Loads and validates a pipeline, printing every problem as file:line:column and exiting 1.

@@ -7,10 +7,4 @@ public struct RecognizedWord: Sendable, Equatable {
     /// Posterior probability of the word, 0...1.
     public var confidence: Double
 
-    public init(word: String, start: Double, end: Double, confidence: Double) {
-        self.word = word
-        self.start = start
-        self.end = end
-        self.confidence = confidence
-    }
 }

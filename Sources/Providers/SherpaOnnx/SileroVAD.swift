@@ -31,10 +31,6 @@ public final class SileroVAD {
     public struct Segment: Sendable, Equatable {
         public var start: Double
         public var end: Double
-        public init(start: Double, end: Double) {
-            self.start = start
-            self.end = end
-        }
     }
 
     /// The only sample rate Silero VAD accepts here.

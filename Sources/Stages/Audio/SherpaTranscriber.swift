@@ -1,17 +1,21 @@
 import Foundation
 import SherpaOnnx
+import Workers
 
 /// Transcribes speech segments with a sherpa-onnx offline model (Whisper, Moonshine, SenseVoice)
 /// into StageKit's transcript values: the adapter behind `speech.transcribe`'s `engine: sherpa`.
 /// Owns a recognizer; not Sendable: create and use it on one serial queue (a sink's).
 final class SherpaTranscriber {
     let recognizer: SherpaOfflineRecognizer
+    /// ONNX Runtime threads of the recognizer: the CPU budget units each decode holds.
+    let threads: Int
 
     /// Loads the model; throws (before any C call) when the directory is missing or incomplete,
     /// with the missing files and where to download a model.
     init(modelDirectory: String, modelType: SherpaModelType, language: String = "", threads: Int = 1) throws {
         recognizer = try SherpaOfflineRecognizer(modelDirectory: modelDirectory, modelType: modelType,
                                                  language: language, threads: threads)
+        self.threads = threads
     }
 
     /// Longest piece given to the model at once: Whisper reads a 30 s window and drops the rest.
@@ -24,7 +28,9 @@ final class SherpaTranscriber {
         var segments: [TranscriptSegment] = []
         for piece in Self.pieces(samples, maxSamples: Int(Self.maxPieceSeconds * rate)) {
             let pieceStart = start + Double(piece.lowerBound) / rate
-            let recognition = try recognizer.recognize(samples: Array(samples[piece]), startTime: pieceStart)
+            let recognition = try CPUBudget.shared.run(threads: threads) {
+                try recognizer.recognize(samples: Array(samples[piece]), startTime: pieceStart)
+            }
             if let segment = Self.segment(from: recognition, start: pieceStart, end: start + Double(piece.upperBound) / rate) {
                 segments.append(segment)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Workers
 import MediaIO
 import PocketSphinxASR
 import SherpaOnnx
@@ -117,7 +118,7 @@ final class SpeechTranscribeSink: AudioChunkSink {
         }
         if recognizer == nil, case .pocketsphinx(let model) = engine { recognizer = try PocketSphinxRecognizer(model: model) }
         guard let recognizer else { return }
-        let heard = try recognizer.recognize(samples: samples, startTime: startTime)
+        let heard = try CPUBudget.shared.run { try recognizer.recognize(samples: samples, startTime: startTime) }
         guard !heard.text.isEmpty else { return }
         let words = heard.words.map { WordTiming(word: $0.word, start: $0.start, end: $0.end, confidence: $0.confidence) }
         segments.append(TranscriptSegment(start: words.first?.start ?? heard.start, end: words.last?.end ?? heard.end,
