@@ -45,7 +45,7 @@ struct StagePlan {
         order = stages.map(\.name)
         for stage in stages {
             if let r = stored[stage.name], r.fingerprint == stage.fingerprint, r.status != .failed {
-                states[stage.name] = r.status == .skipped ? .skipped(r.error ?? "skipped") : .done
+                states[stage.name] = r.status == .skipped ? .skipped(r.error ?? "skipped earlier") : .done
                 reused.insert(stage.name)
             } else {
                 remaining.append(stage)

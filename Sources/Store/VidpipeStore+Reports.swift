@@ -7,23 +7,24 @@ extension VidpipeStore {
     /// failed videos with their errors.
     public func statusReport() throws -> StatusReport {
         try pool.read { db in
-            var counts: [String: Int] = [:]
+            var counts: [VideoStatus: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM videos GROUP BY status") {
-                counts[row["status"]] = row["n"]
+                if let status = VideoStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
             let stages = try StatusReport.StageCounts.fetchAll(
                 db,
                 sql: """
-                    SELECT stage,
-                        sum(status = 'done') AS done, sum(status = 'failed') AS failed, sum(status = 'skipped') AS skipped
+                    SELECT stage, sum(status = ?) AS done, sum(status = ?) AS failed, sum(status = ?) AS skipped
                     FROM stage_results GROUP BY stage ORDER BY stage
-                    """
+                    """,
+                arguments: [StageStatus.done.rawValue, StageStatus.failed.rawValue, StageStatus.skipped.rawValue]
             )
             let failures = try StatusReport.Failure.fetchAll(
-                db, sql: "SELECT path, coalesce(error, '') AS error FROM videos WHERE status = 'failed' ORDER BY path"
+                db, sql: "SELECT path, coalesce(error, '') AS error FROM videos WHERE status = ? ORDER BY path",
+                arguments: [VideoStatus.failed.rawValue]
             )
             return StatusReport(
-                videos: .init(done: counts["done"] ?? 0, failed: counts["failed"] ?? 0, pending: counts["pending"] ?? 0),
+                videos: .init(done: counts[.done] ?? 0, failed: counts[.failed] ?? 0, pending: counts[.pending] ?? 0),
                 stages: stages, failures: failures, models: try Self.fetchModelUsage(db))
         }
     }

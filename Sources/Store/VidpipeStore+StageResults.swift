@@ -78,10 +78,10 @@ extension VidpipeStore {
         return try pool.read { db in
             try String.fetchAll(db, sql: """
                 SELECT r.stage FROM stage_results r
-                WHERE r.video_id = ? AND r.status = 'done'
+                WHERE r.video_id = ? AND r.status = ?
                   AND EXISTS (SELECT 1 FROM \(table) t WHERE t.video_id = r.video_id AND t.stage = r.stage)
                 ORDER BY r.finished_at DESC, r.stage
-                """, arguments: [videoID])
+                """, arguments: [videoID, StageStatus.done.rawValue])
         }
     }
 
