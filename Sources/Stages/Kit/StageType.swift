@@ -15,6 +15,12 @@ public struct ParameterDoc: Sendable, Equatable {
         self.defaultValue = defaultValue
         self.summary = summary
     }
+
+    /// The row of the stage reference in docs/pipeline.md (`vidpipe stages --markdown`).
+    public var markdownRow: String {
+        func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+        return "| `\(name)` | \(cell(type)) | `\(cell(defaultValue))` | \(cell(summary)) |"
+    }
 }
 
 /// A parameter value that is well-formed YAML but not acceptable: which key, what is wrong, what would do.
