@@ -71,4 +71,19 @@ struct ParameterPinTests {
             #expect(try Self.decodedJSON(type, sample.with) == sample.json, "\(sample.stage) \(sample.with)")
         }
     }
+
+    static func fieldsAreConsistent<S: StageType>(_ type: S.Type) {
+        let names = S.Parameters.fields.map(\.name)
+        #expect(Set(names).count == names.count, "\(S.name) lists a key twice")
+        #expect(names.allSatisfy { $0.wholeMatch(of: /[a-z][a-z0-9_]*/) != nil }, "\(S.name): keys are snake_case")
+        for field in S.Parameters.fields where field.defaultText != nil {
+            // A written default may only stand for an empty one; a real value is shown as encoded, so it cannot drift.
+            #expect(["\"\"", "none", "[]"].contains(field.encodedDefaultText), "\(S.name).\(field.name): its default is \(field.encodedDefaultText)")
+        }
+    }
+
+    @Test("keys are unique snake_case, and a written default only stands for an empty one")
+    func fields() {
+        for type in StageRegistry.builtin { Self.fieldsAreConsistent(type) }
+    }
 }
