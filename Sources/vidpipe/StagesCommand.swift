@@ -20,8 +20,7 @@ struct StagesCommand: ParsableCommand {
         if markdown {
             var text = "\n## `\(S.name)`\n\n\(S.summary)\n\nReads \(input); yields `\(S.outputKind.rawValue)`. Version \(S.version).\n\n"
             text += "| parameter | type | default | meaning |\n|---|---|---|---|\n"
-            func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
-            for d in docs { text += "| `\(d.name)` | \(cell(d.type)) | `\(cell(d.defaultValue))` | \(cell(d.summary)) |\n" }
+            for d in docs { text += d.markdownRow + "\n" }
             return text
         }
         var text = "\(S.name) (v\(S.version)) — \(S.summary)\n  reads \(input); yields \(S.outputKind.rawValue)\n"

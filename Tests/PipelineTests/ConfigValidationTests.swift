@@ -193,4 +193,39 @@ struct ConfigValidationTests {
         #expect(dot.contains("s_shots -> s_keyframes [label=\"shots\"];"))
         #expect(dot.hasPrefix("digraph \"demo\" {"))
     }
+
+    /// The words a user reads for a bad value: what is wrong, the valid choices, and the key's type, default and meaning.
+    @Test(arguments: [
+        ("shots: { use: shots.detect, with: { mode: histogram } }", "3:45",
+         "invalid value for 'mode' in stage 'shots': 'histogram' is not a valid mode; use one of: content, adaptive",
+         "'mode' takes content | adaptive (default content): content: cut where the HSV score reaches threshold; adaptive: where it stands out from its neighbours"),
+        ("shots: { use: shots.detect, with: { min_length: 2 fortnights } }", "3:51",
+         "invalid value for 'min_length' in stage 'shots': '2 fortnights' is not a duration; write it with a unit, e.g. 500ms, 5s, 2m, 1h, or as bare seconds",
+         "'min_length' takes duration (default 1s): no shot is shorter than this"),
+        ("shots: { use: shots.detect, with: { threshold: lots } }", "3:50",
+         "invalid value for 'threshold' in stage 'shots': expected a number (Expected to decode Double but found Scalar instead.)",
+         "'threshold' takes number (default 27): content mode: score (0–255) at which a cut is placed"),
+        ("shots: { use: shots.detect, with: { window: 2.5 } }", "3:47",
+         "invalid value for 'window' in stage 'shots': expected a whole number (Expected to decode Int but found Scalar instead.)",
+         "'window' takes integer (frames) (default 2): adaptive mode: frames on each side averaged"),
+        ("captions: { use: captions.export, with: { formats: [vtt, ass] } }", "3:54",
+         "invalid value for 'formats' in stage 'captions': 'ass' is not a valid format; use a list of: srt, vtt",
+         "'formats' takes list of vtt, srt (default [vtt, srt]): files to write; [] writes none (the cues are still stored for `vidpipe export`)"),
+        ("frames: { use: frames.sample, with: { at: [1, soon] } }", "3:45",
+         "invalid value for 'at' in stage 'frames': 'soon' is not a duration; write it with a unit, e.g. 500ms, 5s, 2m, 1h, or as bare seconds",
+         "'at' takes list of durations (default []): policy timestamps: the media times to sample"),
+        ("speech: { use: speech.transcribe, with: { model_type: bogus, engine: sherpa } }", "3:57",
+         "invalid value for 'model_type' in stage 'speech': 'bogus' is not a valid model_type; use one of: whisper, moonshine, sense_voice",
+         "'model_type' takes whisper | moonshine | sense_voice (default whisper): sherpa: the kind of model in model_dir"),
+        ("ocr: { use: text.ocr, with: { engine: paddle } }", "3:41",
+         "invalid value for 'engine' in stage 'ocr': 'paddle' is not a valid engine; use one of: tesseract",
+         "'engine' takes tesseract (default tesseract): OCR engine; tesseract is the only one for now"),
+    ])
+    func badParameterValueIsExplained(stage: String, position: String, message: String, hint: String) {
+        let e = errors("version: 1\nstages:\n  \(stage)\n")
+        #expect(e.count == 1)
+        #expect(e.first.map { "\($0.line):\($0.column)" } == position)
+        #expect(e.first?.message == message)
+        #expect(e.first?.hint == hint)
+    }
 }

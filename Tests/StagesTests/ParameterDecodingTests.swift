@@ -101,7 +101,7 @@ struct ParameterDecodingTests {
         #expect(zip(five, [0.35, 0.425, 0.5, 0.575, 0.65]).allSatisfy { abs($0 - $1) < 1e-12 })
     }
 
-    @Test("every CodingKey is documented, and parameters round-trip through JSON")
+    @Test("every key is documented, and parameters round-trip through JSON")
     func documentation() throws {
         #expect(Set(ShotsDetect.Parameters.documentation.map(\.name))
                 == ["mode", "threshold", "adaptive_threshold", "min_content", "window", "min_length", "flash_filter",

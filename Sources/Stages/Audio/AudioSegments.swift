@@ -20,26 +20,7 @@ public struct AudioSegments: StageType {
         public var minSpeech = Seconds(0.200)
         public var minSilence = Seconds(0.400)
 
-        enum CodingKeys: String, CodingKey {
-            case engine, window
-            case speechDB = "speech_db"
-            case hysteresisDB = "hysteresis_db"
-            case minSpeech = "min_speech"
-            case minSilence = "min_silence"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            engine = try c.decodeIfPresent(String.self, forKey: .engine) ?? d.engine
-            window = try c.decodeIfPresent(Seconds.self, forKey: .window) ?? d.window
-            speechDB = try c.decodeIfPresent(Double.self, forKey: .speechDB) ?? d.speechDB
-            hysteresisDB = try c.decodeIfPresent(Double.self, forKey: .hysteresisDB) ?? d.hysteresisDB
-            minSpeech = try c.decodeIfPresent(Seconds.self, forKey: .minSpeech) ?? d.minSpeech
-            minSilence = try c.decodeIfPresent(Seconds.self, forKey: .minSilence) ?? d.minSilence
-        }
 
         public func validate() throws(ParameterError) {
             guard Parameters.engines.contains(engine) else {
@@ -53,14 +34,14 @@ public struct AudioSegments: StageType {
             try ParameterCheck.range(minSilence.value, 0...60, key: "min_silence")
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("engine", "energy", default: "energy", "segmentation method; energy is the only one for now"),
-            ParameterDoc("window", "duration", default: "20ms", "analysis window for the RMS level"),
-            ParameterDoc("speech_db", "number (dBFS)", default: "-35", "level at or above which speech starts"),
-            ParameterDoc("hysteresis_db", "number (dB)", default: "6",
-                         "speech continues until the level falls this far below speech_db"),
-            ParameterDoc("min_speech", "duration", default: "200ms", "shorter speech runs count as silence"),
-            ParameterDoc("min_silence", "duration", default: "400ms", "shorter quiet runs do not split speech"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("engine", \.engine, "energy", "segmentation method; energy is the only one for now"),
+            ParameterField("window", \.window, "duration", "analysis window for the RMS level"),
+            ParameterField("speech_db", \.speechDB, "number (dBFS)", "level at or above which speech starts"),
+            ParameterField("hysteresis_db", \.hysteresisDB, "number (dB)",
+                           "speech continues until the level falls this far below speech_db"),
+            ParameterField("min_speech", \.minSpeech, "duration", "shorter speech runs count as silence"),
+            ParameterField("min_silence", \.minSilence, "duration", "shorter quiet runs do not split speech"),
         ]
 
         var segmenterSettings: EnergySegmenter.Settings {

@@ -35,24 +35,7 @@ public struct SpeechSegments: StageType {
         public var minSilence = Seconds(0.500)
         public var padding = Seconds(0.100)
 
-        enum CodingKeys: String, CodingKey {
-            case engine, model, threshold, padding
-            case minSpeech = "min_speech"
-            case minSilence = "min_silence"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            engine = try c.decodeChoice(Engine.self, forKey: .engine, default: d.engine)
-            model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
-            threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? d.threshold
-            minSpeech = try c.decodeIfPresent(Seconds.self, forKey: .minSpeech) ?? d.minSpeech
-            minSilence = try c.decodeIfPresent(Seconds.self, forKey: .minSilence) ?? d.minSilence
-            padding = try c.decodeIfPresent(Seconds.self, forKey: .padding) ?? d.padding
-        }
 
         public func validate() throws(ParameterError) {
             try ParameterCheck.range(threshold, 0.05...0.95, key: "threshold")
@@ -61,19 +44,19 @@ public struct SpeechSegments: StageType {
             try ParameterCheck.range(padding.value, 0...5, key: "padding")
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("engine", "silero | energy", default: "silero",
-                         "silero: Silero VAD through sherpa-onnx; energy: the level detector of audio.segments with its defaults "
-                            + "(the other keys apply to silero only)"),
-            ParameterDoc("model", "path", default: "$VIDPIPE_MODEL_DIR/silero_vad.onnx, else /usr/local/share/vidpipe/models/silero_vad.onnx",
-                         "the Silero VAD ONNX model (scripts/setup.sh installs it from PyPI silero-vad)"),
-            ParameterDoc("threshold", "number 0.05-0.95", default: "0.5",
-                         "speech probability above which a 32 ms window is speech; lower finds more speech"),
-            ParameterDoc("min_speech", "duration", default: "250ms", "speech must last this long to start a segment"),
-            ParameterDoc("min_silence", "duration", default: "500ms",
-                         "a pause must last this long to end a segment; shorter pauses stay inside speech"),
-            ParameterDoc("padding", "duration", default: "100ms",
-                         "added before and after each speech segment; segments that then touch are merged"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("engine", \.engine, "silero | energy",
+                           "silero: Silero VAD through sherpa-onnx; energy: the level detector of audio.segments with its defaults "
+                              + "(the other keys apply to silero only)"),
+            ParameterField("model", \.model, "path", defaultText: "$VIDPIPE_MODEL_DIR/silero_vad.onnx, else /usr/local/share/vidpipe/models/silero_vad.onnx",
+                           "the Silero VAD ONNX model (scripts/setup.sh installs it from PyPI silero-vad)"),
+            ParameterField("threshold", \.threshold, "number 0.05-0.95",
+                           "speech probability above which a 32 ms window is speech; lower finds more speech"),
+            ParameterField("min_speech", \.minSpeech, "duration", "speech must last this long to start a segment"),
+            ParameterField("min_silence", \.minSilence, "duration",
+                           "a pause must last this long to end a segment; shorter pauses stay inside speech"),
+            ParameterField("padding", \.padding, "duration",
+                           "added before and after each speech segment; segments that then touch are merged"),
         ]
 
         func vadSettings(model: String) -> SileroVAD.Settings {

@@ -29,31 +29,7 @@ public struct SpeechTranscribe: StageType {
         public var workers = 1
         public var threads = 0
 
-        enum CodingKeys: String, CodingKey {
-            case engine, lm, dict, padding, model, workers, threads
-            case modelDir = "model_dir"
-            case maxSegment = "max_segment"
-            case modelType = "model_type"
-            case language
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            engine = try c.decodeIfPresent(String.self, forKey: .engine) ?? d.engine
-            modelDir = try c.decodeIfPresent(String.self, forKey: .modelDir) ?? d.modelDir
-            lm = try c.decodeIfPresent(String.self, forKey: .lm) ?? d.lm
-            dict = try c.decodeIfPresent(String.self, forKey: .dict) ?? d.dict
-            padding = try c.decodeIfPresent(Seconds.self, forKey: .padding) ?? d.padding
-            maxSegment = try c.decodeIfPresent(Seconds.self, forKey: .maxSegment) ?? d.maxSegment
-            modelType = try c.decodeChoice(SherpaModelType.self, forKey: .modelType, default: d.modelType)
-            language = try c.decodeIfPresent(String.self, forKey: .language) ?? d.language
-            model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
-            workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
-            threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
-        }
 
         public func validate() throws(ParameterError) {
             guard Parameters.engines.contains(engine) else {
@@ -100,34 +76,34 @@ public struct SpeechTranscribe: StageType {
                                                threads: threads > 0 ? threads : max(1, cores / workers))
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("engine", "whisper | pocketsphinx | sherpa | openai", default: "whisper",
-                         "speech recognizer: Whisper (an installed model, see `vidpipe models`), PocketSphinx (Debian's en-us model), "
-                            + "sherpa-onnx with a downloaded model directory, or openai: each speech segment as a WAV to the stage's provider "
-                            + "(POST /audio/transcriptions; faster-whisper, whisper.cpp or OpenAI servers)"),
-            ParameterDoc("model", "string", default: "whisper-tiny.en",
-                         "whisper: an installed model's name (whisper-tiny.en, whisper-base); openai: the transcription model on the server "
-                            + "(e.g. whisper-1; empty: the provider's `model`)"),
-            ParameterDoc("model_dir", "path", default: "—",
-                         "whisper: a folder written by scripts/models/convert-whisper.py (instead of `model`); pocketsphinx: acoustic "
-                            + "model directory (default \(PocketSphinxModel.debianAcousticModel)); sherpa: the model directory (required)"),
-            ParameterDoc("model_type", "whisper | moonshine | sense_voice", default: "whisper",
-                         "sherpa: the kind of model in model_dir"),
-            ParameterDoc("language", "string", default: "\"\"",
-                         "whisper: auto or empty = detect (multilingual models; English-only models always use en), or a code such as de "
-                            + "to force it; sherpa and openai: the language hint for multilingual models"),
-            ParameterDoc("workers", "integer", default: "1",
-                         "whisper: speech packs decoded side by side for one video, each by its own recognizer (more memory: a model copy each)"),
-            ParameterDoc("threads", "integer", default: "0",
-                         "whisper: ONNX Runtime threads per recognizer; 0 = the machine's cores ÷ workers. A run keeps at most cores ÷ threads "
-                            + "recognizers per model, shared by every video in flight"),
-            ParameterDoc("lm", "path", default: PocketSphinxModel.debianLanguageModel, "pocketsphinx: n-gram language model (ARPA or binary)"),
-            ParameterDoc("dict", "path", default: PocketSphinxModel.debianDictionary, "pocketsphinx: pronunciation dictionary"),
-            ParameterDoc("padding", "duration", default: "200ms",
-                         "audio added before and after each speech segment, so word edges are not cut"),
-            ParameterDoc("max_segment", "duration", default: "30s",
-                         "longer speech segments are cut into equal parts no longer than this (whisper: cut at the quietest moment "
-                            + "before 28 s instead, and max_segment only bounds what is held in memory, at least 120 s)"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("engine", \.engine, "whisper | pocketsphinx | sherpa | openai",
+                           "speech recognizer: Whisper (an installed model, see `vidpipe models`), PocketSphinx (Debian's en-us model), "
+                              + "sherpa-onnx with a downloaded model directory, or openai: each speech segment as a WAV to the stage's provider "
+                              + "(POST /audio/transcriptions; faster-whisper, whisper.cpp or OpenAI servers)"),
+            ParameterField("model", \.model, "string", defaultText: "whisper-tiny.en",
+                           "whisper: an installed model's name (whisper-tiny.en, whisper-base); openai: the transcription model on the server "
+                              + "(e.g. whisper-1; empty: the provider's `model`)"),
+            ParameterField("model_dir", \.modelDir, "path", defaultText: "—",
+                           "whisper: a folder written by scripts/models/convert-whisper.py (instead of `model`); pocketsphinx: acoustic "
+                              + "model directory (default \(PocketSphinxModel.debianAcousticModel)); sherpa: the model directory (required)"),
+            ParameterField("model_type", \.modelType, "whisper | moonshine | sense_voice",
+                           "sherpa: the kind of model in model_dir"),
+            ParameterField("language", \.language, "string",
+                           "whisper: auto or empty = detect (multilingual models; English-only models always use en), or a code such as de "
+                              + "to force it; sherpa and openai: the language hint for multilingual models"),
+            ParameterField("workers", \.workers, "integer",
+                           "whisper: speech packs decoded side by side for one video, each by its own recognizer (more memory: a model copy each)"),
+            ParameterField("threads", \.threads, "integer",
+                           "whisper: ONNX Runtime threads per recognizer; 0 = the machine's cores ÷ workers. A run keeps at most cores ÷ threads "
+                              + "recognizers per model, shared by every video in flight"),
+            ParameterField("lm", \.lm, "path", defaultText: PocketSphinxModel.debianLanguageModel, "pocketsphinx: n-gram language model (ARPA or binary)"),
+            ParameterField("dict", \.dict, "path", defaultText: PocketSphinxModel.debianDictionary, "pocketsphinx: pronunciation dictionary"),
+            ParameterField("padding", \.padding, "duration",
+                           "audio added before and after each speech segment, so word edges are not cut"),
+            ParameterField("max_segment", \.maxSegment, "duration",
+                           "longer speech segments are cut into equal parts no longer than this (whisper: cut at the quietest moment "
+                              + "before 28 s instead, and max_segment only bounds what is held in memory, at least 120 s)"),
         ]
 
         var pocketSphinxModel: PocketSphinxModel {

@@ -22,40 +22,7 @@ public struct CaptionsExport: StageType {
         public var maxDuration = Seconds(7)
         public var pause = Seconds(0.5)
 
-        enum CodingKeys: String, CodingKey {
-            case formats, pause
-            case outDir = "out_dir"
-            case maxChars = "max_chars"
-            case maxLines = "max_lines"
-            case minDuration = "min_duration"
-            case maxDuration = "max_duration"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            if let names = try c.decodeIfPresent([String].self, forKey: .formats) {
-                formats = try names.map { name in
-                    guard let format = SubtitleFormat(rawValue: name) else {
-                        throw DecodingError.dataCorruptedError(
-                            forKey: .formats, in: c,
-                            debugDescription: "'\(name)' is not a valid format; use a list of: "
-                                + SubtitleFormat.allCases.map(\.rawValue).joined(separator: ", "))
-                    }
-                    return format
-                }
-            } else {
-                formats = d.formats
-            }
-            outDir = try c.decodeIfPresent(String.self, forKey: .outDir) ?? d.outDir
-            maxChars = try c.decodeIfPresent(Int.self, forKey: .maxChars) ?? d.maxChars
-            maxLines = try c.decodeIfPresent(Int.self, forKey: .maxLines) ?? d.maxLines
-            minDuration = try c.decodeIfPresent(Seconds.self, forKey: .minDuration) ?? d.minDuration
-            maxDuration = try c.decodeIfPresent(Seconds.self, forKey: .maxDuration) ?? d.maxDuration
-            pause = try c.decodeIfPresent(Seconds.self, forKey: .pause) ?? d.pause
-        }
 
         public func validate() throws(ParameterError) {
             guard Set(formats).count == formats.count else {
@@ -72,23 +39,37 @@ public struct CaptionsExport: StageType {
             try ParameterCheck.range(pause.value, 0.05...10, key: "pause")
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("formats", "list of vtt, srt", default: "[vtt, srt]",
-                         "files to write; [] writes none (the cues are still stored for `vidpipe export`)"),
-            ParameterDoc("out_dir", "path", default: "\"\"",
-                         "where the files go: empty puts them next to the video; a relative path is taken from the "
-                            + "video's directory (captions: VIDEO_DIR/captions/); an absolute path is used as is "
-                            + "(videos with the same base name then share file names). Created if missing. Files are "
-                            + "named after the video: movie.mp4 gives movie.vtt and movie.srt. A file of that name that "
-                            + "vidpipe did not write is never replaced; vidpipe writes movie.vidpipe.vtt / .srt instead"),
-            ParameterDoc("max_chars", "integer", default: "42", "characters per caption line"),
-            ParameterDoc("max_lines", "integer 1–3", default: "2", "lines per cue"),
-            ParameterDoc("min_duration", "duration", default: "1s",
-                         "shortest time on screen; a cue is shorter only when the cues around it leave no room"),
-            ParameterDoc("max_duration", "duration", default: "7s", "longest time on screen; longer speech is split"),
-            ParameterDoc("pause", "duration", default: "500ms",
-                         "a silence between words at least this long starts a new cue (so does a sentence end)"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("formats", \.formats, "list of vtt, srt",
+                           "files to write; [] writes none (the cues are still stored for `vidpipe export`)",
+                           read: decodeFormats),
+            ParameterField("out_dir", \.outDir, "path",
+                           "where the files go: empty puts them next to the video; a relative path is taken from the "
+                              + "video's directory (captions: VIDEO_DIR/captions/); an absolute path is used as is "
+                              + "(videos with the same base name then share file names). Created if missing. Files are "
+                              + "named after the video: movie.mp4 gives movie.vtt and movie.srt. A file of that name that "
+                              + "vidpipe did not write is never replaced; vidpipe writes movie.vidpipe.vtt / .srt instead"),
+            ParameterField("max_chars", \.maxChars, "integer", "characters per caption line"),
+            ParameterField("max_lines", \.maxLines, "integer 1–3", "lines per cue"),
+            ParameterField("min_duration", \.minDuration, "duration",
+                           "shortest time on screen; a cue is shorter only when the cues around it leave no room"),
+            ParameterField("max_duration", \.maxDuration, "duration", "longest time on screen; longer speech is split"),
+            ParameterField("pause", \.pause, "duration",
+                           "a silence between words at least this long starts a new cue (so does a sentence end)"),
         ]
+
+        /// Each name is checked on its own, so an unknown one is reported with the formats there are.
+        private static func decodeFormats(_ c: KeyedDecodingContainer<ParameterKey>, _ key: ParameterKey) throws -> [SubtitleFormat] {
+            try c.decode([String].self, forKey: key).map { name in
+                guard let format = SubtitleFormat(rawValue: name) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: key, in: c,
+                        debugDescription: "'\(name)' is not a valid format; use a list of: "
+                            + SubtitleFormat.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                return format
+            }
+        }
 
         var rules: CaptionCueBuilder.Rules {
             var r = CaptionCueBuilder.Rules()

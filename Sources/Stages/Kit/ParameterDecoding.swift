@@ -5,9 +5,9 @@ extension KeyedDecodingContainer {
     /// Decodes a string key into one of a closed set of choices; an unknown value is an error that
     /// lists the valid ones.
     func decodeChoice<Choice: RawRepresentable & CaseIterable>(
-        _ type: Choice.Type, forKey key: Key, default defaultValue: Choice
+        _ type: Choice.Type, forKey key: Key
     ) throws -> Choice where Choice.RawValue == String {
-        guard let text = try decodeIfPresent(String.self, forKey: key) else { return defaultValue }
+        let text = try decode(String.self, forKey: key)
         guard let choice = Choice(rawValue: text) else {
             let valid = Choice.allCases.map(\.rawValue).joined(separator: ", ")
             throw DecodingError.dataCorruptedError(

@@ -15,6 +15,12 @@ public struct ParameterDoc: Sendable, Equatable {
         self.defaultValue = defaultValue
         self.summary = summary
     }
+
+    /// The row of the stage reference in docs/pipeline.md (`vidpipe stages --markdown`).
+    public var markdownRow: String {
+        func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+        return "| `\(name)` | \(cell(type)) | `\(cell(defaultValue))` | \(cell(summary)) |"
+    }
 }
 
 /// A parameter value that is well-formed YAML but not acceptable: which key, what is wrong, what would do.
@@ -31,14 +37,15 @@ public struct ParameterError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A stage type's parameters: decoded from the `with:` mapping, every key optional with a default.
-/// The encoded form (JSON, sorted keys) is what the stage fingerprint hashes.
+/// The encoded form (JSON, sorted keys) is what the stage fingerprint hashes. `Codable` and
+/// `documentation` come from `fields` (see ParameterField.swift).
 public protocol StageParameters: Codable, Sendable, Equatable {
     /// All defaults.
     init()
     /// Checks values beyond their types (ranges, combinations).
     func validate() throws(ParameterError)
-    /// Every accepted key, for validation of unknown keys and for docs.
-    static var documentation: [ParameterDoc] { get }
+    /// Every accepted key, in the order the docs list them: name, property and documentation.
+    static var fields: [ParameterField<Self>] { get }
 }
 
 /// A stage type: one file in Sources/Stages, one line in `StageRegistry.builtin`.

@@ -16,27 +16,16 @@ public struct EmbedFrames: StageType {
         public var model = ""
         public var batchSize = 8
 
-        enum CodingKeys: String, CodingKey {
-            case model
-            case batchSize = "batch_size"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            model = try c.decodeIfPresent(String.self, forKey: .model) ?? ""
-            batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 8
-        }
 
         public func validate() throws(ParameterError) {
             try ModelParameterCheck.common(maxTokens: 1, temperature: 0, model: model)
             try ParameterCheck.range(batchSize, 1...256, key: "batch_size")
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("model", "string", default: "\"\"", "an image-capable embedding model (e.g. a CLIP model); empty: the provider's `model`"),
-            ParameterDoc("batch_size", "integer", default: "8", "frames sent per /embeddings request"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("model", \.model, "string", "an image-capable embedding model (e.g. a CLIP model); empty: the provider's `model`"),
+            ParameterField("batch_size", \.batchSize, "integer", "frames sent per /embeddings request"),
         ]
     }
 

@@ -17,21 +17,7 @@ public struct EmbedText: StageType {
         public var batchSize = 32
         public var maxChars = 2000
 
-        enum CodingKeys: String, CodingKey {
-            case model
-            case batchSize = "batch_size"
-            case maxChars = "max_chars"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
-            batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
-            maxChars = try c.decodeIfPresent(Int.self, forKey: .maxChars) ?? d.maxChars
-        }
 
         public func validate() throws(ParameterError) {
             try ModelParameterCheck.common(maxTokens: 1, temperature: 0, model: model)
@@ -39,12 +25,12 @@ public struct EmbedText: StageType {
             try ParameterCheck.range(maxChars, 16...100_000, key: "max_chars")
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("model", "string", default: "\"\"",
-                         "embedding model on the server (e.g. nomic-embed-text); empty: the provider's `model`. "
-                            + "`vidpipe search --semantic` embeds the query with the same model"),
-            ParameterDoc("batch_size", "integer", default: "32", "texts sent per /embeddings request"),
-            ParameterDoc("max_chars", "integer", default: "2000", "longer texts are cut to this many characters before embedding"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("model", \.model, "string",
+                           "embedding model on the server (e.g. nomic-embed-text); empty: the provider's `model`. "
+                              + "`vidpipe search --semantic` embeds the query with the same model"),
+            ParameterField("batch_size", \.batchSize, "integer", "texts sent per /embeddings request"),
+            ParameterField("max_chars", \.maxChars, "integer", "longer texts are cut to this many characters before embedding"),
         ]
     }
 

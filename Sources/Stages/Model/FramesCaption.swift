@@ -26,24 +26,7 @@ public struct FramesCaption: StageType {
         public var reuseDistance = 4
         public var examples: [Example] = []
 
-        enum CodingKeys: String, CodingKey {
-            case prompt, model, temperature, examples
-            case maxTokens = "max_tokens"
-            case reuseDistance = "reuse_distance"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            prompt = try c.decodeIfPresent(String.self, forKey: .prompt) ?? d.prompt
-            model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
-            maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens) ?? d.maxTokens
-            temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? d.temperature
-            reuseDistance = try c.decodeIfPresent(Int.self, forKey: .reuseDistance) ?? d.reuseDistance
-            examples = try c.decodeIfPresent([Example].self, forKey: .examples) ?? d.examples
-        }
 
         public func validate() throws(ParameterError) {
             try ModelParameterCheck.common(maxTokens: maxTokens, temperature: temperature, model: model)
@@ -59,16 +42,16 @@ public struct FramesCaption: StageType {
             }
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("prompt", "string (template)", default: "describe the frame in one or two sentences",
-                         "the instruction sent with each frame; placeholders {{time}} (seconds) and {{title}} (file name)"),
-            ParameterDoc("model", "string", default: "\"\"", "vision-language model on the server (e.g. qwen2.5vl:3b); empty: the provider's `model`"),
-            ParameterDoc("max_tokens", "integer", default: "150", "longest caption, in tokens"),
-            ParameterDoc("temperature", "number 0–2", default: "0.2", "sampling temperature; low keeps captions factual and repeatable"),
-            ParameterDoc("reuse_distance", "integer (bits)", default: "4",
-                         "a frame whose perceptual hash is within this Hamming distance of a captioned frame reuses its caption; -1 captions every frame"),
-            ParameterDoc("examples", "list of {image, caption}", default: "[]",
-                         "few-shot examples sent before each frame as user/assistant turns (image paths relative to the pipeline file)"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("prompt", \.prompt, "string (template)", defaultText: "describe the frame in one or two sentences",
+                           "the instruction sent with each frame; placeholders {{time}} (seconds) and {{title}} (file name)"),
+            ParameterField("model", \.model, "string", "vision-language model on the server (e.g. qwen2.5vl:3b); empty: the provider's `model`"),
+            ParameterField("max_tokens", \.maxTokens, "integer", "longest caption, in tokens"),
+            ParameterField("temperature", \.temperature, "number 0–2", "sampling temperature; low keeps captions factual and repeatable"),
+            ParameterField("reuse_distance", \.reuseDistance, "integer (bits)",
+                           "a frame whose perceptual hash is within this Hamming distance of a captioned frame reuses its caption; -1 captions every frame"),
+            ParameterField("examples", \.examples, "list of {image, caption}",
+                           "few-shot examples sent before each frame as user/assistant turns (image paths relative to the pipeline file)"),
         ]
     }
 

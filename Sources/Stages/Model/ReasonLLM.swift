@@ -29,30 +29,7 @@ public struct ReasonLLM: StageType {
         public var outDir = ""
         public var chaptersFile = true
 
-        enum CodingKeys: String, CodingKey {
-            case task, prompt, questions, schema, model, temperature
-            case maxTokens = "max_tokens"
-            case contextTokens = "context_tokens"
-            case outDir = "out_dir"
-            case chaptersFile = "chapters_file"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            task = try c.decodeChoice(Task.self, forKey: .task, default: d.task)
-            prompt = try c.decodeIfPresent(String.self, forKey: .prompt) ?? d.prompt
-            questions = try c.decodeIfPresent([String].self, forKey: .questions) ?? d.questions
-            schema = try c.decodeIfPresent(JSONValue.self, forKey: .schema)
-            model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
-            maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens) ?? d.maxTokens
-            temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? d.temperature
-            contextTokens = try c.decodeIfPresent(Int.self, forKey: .contextTokens) ?? d.contextTokens
-            outDir = try c.decodeIfPresent(String.self, forKey: .outDir) ?? d.outDir
-            chaptersFile = try c.decodeIfPresent(Bool.self, forKey: .chaptersFile) ?? d.chaptersFile
-        }
 
         public func validate() throws(ParameterError) {
             try ModelParameterCheck.common(maxTokens: maxTokens, temperature: temperature, model: model)
@@ -86,23 +63,23 @@ public struct ReasonLLM: StageType {
             }
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("task", "summary | chapters | tags | qa | custom", default: "summary",
-                         "what to produce; chapters also writes VIDEO.chapters.vtt; qa answers `questions` with the times they rest on"),
-            ParameterDoc("prompt", "string (template)", default: "the task's",
-                         "the instruction after the video record; placeholders {{title}} (file name), {{duration}} (seconds), "
-                            + "{{question}} (qa). The record is always given as delimited data, never as instructions"),
-            ParameterDoc("questions", "list of strings", default: "[]", "qa: the questions, one answer each"),
-            ParameterDoc("schema", "JSON schema (mapping)", default: "none",
-                         "custom: the answer must be JSON matching it (checked; one repair request, then the stage fails with the raw answer)"),
-            ParameterDoc("model", "string", default: "\"\"", "model name on the server (e.g. llama3.2); empty: the provider's `model`"),
-            ParameterDoc("max_tokens", "integer", default: "1024", "longest answer, in tokens"),
-            ParameterDoc("temperature", "number 0–2", default: "0.2", "sampling temperature; low keeps answers factual and repeatable"),
-            ParameterDoc("context_tokens", "integer", default: "6000",
-                         "budget for the record in one prompt (about 4 characters a token); a longer record is summarised in parts first"),
-            ParameterDoc("out_dir", "path", default: "\"\"",
-                         "chapters: where VIDEO.chapters.vtt goes; empty: next to the video, relative: from the video's directory"),
-            ParameterDoc("chapters_file", "true | false", default: "true", "chapters: write the WebVTT chapters file"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("task", \.task, "summary | chapters | tags | qa | custom",
+                           "what to produce; chapters also writes VIDEO.chapters.vtt; qa answers `questions` with the times they rest on"),
+            ParameterField("prompt", \.prompt, "string (template)", defaultText: "the task's",
+                           "the instruction after the video record; placeholders {{title}} (file name), {{duration}} (seconds), "
+                              + "{{question}} (qa). The record is always given as delimited data, never as instructions"),
+            ParameterField("questions", \.questions, "list of strings", "qa: the questions, one answer each"),
+            ParameterField("schema", \.schema, "JSON schema (mapping)",
+                           "custom: the answer must be JSON matching it (checked; one repair request, then the stage fails with the raw answer)"),
+            ParameterField("model", \.model, "string", "model name on the server (e.g. llama3.2); empty: the provider's `model`"),
+            ParameterField("max_tokens", \.maxTokens, "integer", "longest answer, in tokens"),
+            ParameterField("temperature", \.temperature, "number 0–2", "sampling temperature; low keeps answers factual and repeatable"),
+            ParameterField("context_tokens", \.contextTokens, "integer",
+                           "budget for the record in one prompt (about 4 characters a token); a longer record is summarised in parts first"),
+            ParameterField("out_dir", \.outDir, "path",
+                           "chapters: where VIDEO.chapters.vtt goes; empty: next to the video, relative: from the video's directory"),
+            ParameterField("chapters_file", \.chaptersFile, "true | false", "chapters: write the WebVTT chapters file"),
         ]
     }
 

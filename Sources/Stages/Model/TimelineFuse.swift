@@ -17,26 +17,17 @@ public struct TimelineFuse: StageType {
         /// segment goes to every shot it overlaps by at least this much.
         public var minOverlap = Seconds(0.25)
 
-        enum CodingKeys: String, CodingKey {
-            case minOverlap = "min_overlap"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            minOverlap = try c.decodeIfPresent(Seconds.self, forKey: .minOverlap) ?? Parameters().minOverlap
-        }
 
         public func validate() throws(ParameterError) {
             try ParameterCheck.range(minOverlap.value, 0...10, key: "min_overlap")
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("min_overlap", "duration", default: "250ms",
-                         "a transcript segment without word timings joins a shot it overlaps by at least this long "
-                            + "(or the shot holding most of it, if it is shorter); with word timings each word goes to "
-                            + "the shot holding its midpoint"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("min_overlap", \.minOverlap, "duration",
+                           "a transcript segment without word timings joins a shot it overlaps by at least this long "
+                              + "(or the shot holding most of it, if it is shorter); with word timings each word goes to "
+                              + "the shot holding its midpoint"),
         ]
     }
 

@@ -16,20 +16,7 @@ public struct FramesKeyframes: StageType {
         public var maxSize = 320
         public var quality = 75
 
-        enum CodingKeys: String, CodingKey {
-            case candidates, quality
-            case maxSize = "max_size"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            candidates = try c.decodeIfPresent(Int.self, forKey: .candidates) ?? d.candidates
-            maxSize = try c.decodeIfPresent(Int.self, forKey: .maxSize) ?? d.maxSize
-            quality = try c.decodeIfPresent(Int.self, forKey: .quality) ?? d.quality
-        }
 
         public func validate() throws(ParameterError) {
             try ParameterCheck.range(candidates, 1...15, key: "candidates")
@@ -37,11 +24,11 @@ public struct FramesKeyframes: StageType {
             try ParameterCheck.range(quality, 1...100, key: "quality")
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("candidates", "integer", default: "3",
-                         "frames tried per shot, spread over its middle (35 %–65 %); the sharpest is kept"),
-            ParameterDoc("max_size", "integer (pixels)", default: "320", "longest side of the thumbnail"),
-            ParameterDoc("quality", "integer 1–100", default: "75", "JPEG quality"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("candidates", \.candidates, "integer",
+                           "frames tried per shot, spread over its middle (35 %–65 %); the sharpest is kept"),
+            ParameterField("max_size", \.maxSize, "integer (pixels)", "longest side of the thumbnail"),
+            ParameterField("quality", \.quality, "integer 1–100", "JPEG quality"),
         ]
     }
 

@@ -30,24 +30,7 @@ public struct FramesSample: StageType {
         public var maxSize = 320
         public var quality = 75
 
-        enum CodingKeys: String, CodingKey {
-            case every, policy, fps, at, snap, quality
-            case maxSize = "max_size"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            every = try c.decodeIfPresent(Seconds.self, forKey: .every) ?? d.every
-            policy = try c.decodeChoice(Policy.self, forKey: .policy, default: d.policy)
-            fps = try c.decodeIfPresent(Double.self, forKey: .fps) ?? d.fps
-            at = try c.decodeIfPresent([Seconds].self, forKey: .at)?.map(\.value) ?? d.at
-            snap = try c.decodeChoice(Snap.self, forKey: .snap, default: d.snap)
-            maxSize = try c.decodeIfPresent(Int.self, forKey: .maxSize) ?? d.maxSize
-            quality = try c.decodeIfPresent(Int.self, forKey: .quality) ?? d.quality
-        }
 
         public func validate() throws(ParameterError) {
             try ParameterCheck.positive(every.value, key: "every")
@@ -63,16 +46,18 @@ public struct FramesSample: StageType {
             try ParameterCheck.range(quality, 1...100, key: "quality")
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("every", "duration", default: "5s", "policy interval: time between samples, from 0"),
-            ParameterDoc("policy", "interval | fps | keyframes | timestamps", default: "interval",
-                         "which frames to sample"),
-            ParameterDoc("fps", "number", default: "1", "policy fps: samples per second"),
-            ParameterDoc("at", "list of durations", default: "[]", "policy timestamps: the media times to sample"),
-            ParameterDoc("snap", "exact | keyframe", default: "exact",
-                         "exact: the frame shown at the time; keyframe: the nearest keyframe (faster)"),
-            ParameterDoc("max_size", "integer (pixels)", default: "320", "longest side of the thumbnail"),
-            ParameterDoc("quality", "integer 1–100", default: "75", "JPEG quality"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("every", \.every, "duration", "policy interval: time between samples, from 0"),
+            ParameterField("policy", \.policy, "interval | fps | keyframes | timestamps",
+                           "which frames to sample"),
+            ParameterField("fps", \.fps, "number", "policy fps: samples per second"),
+            // Written as durations ("1m", 12.5), kept as seconds.
+            ParameterField("at", \.at, "list of durations", "policy timestamps: the media times to sample",
+                           read: { try $0.decode([Seconds].self, forKey: $1).map(\.value) }),
+            ParameterField("snap", \.snap, "exact | keyframe",
+                           "exact: the frame shown at the time; keyframe: the nearest keyframe (faster)"),
+            ParameterField("max_size", \.maxSize, "integer (pixels)", "longest side of the thumbnail"),
+            ParameterField("quality", \.quality, "integer 1–100", "JPEG quality"),
         ]
 
         var samplingPolicy: SamplingPolicy {

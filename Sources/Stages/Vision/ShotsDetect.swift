@@ -23,32 +23,7 @@ public struct ShotsDetect: StageType {
         public var analysisWidth = 128
         public var analysisFilter = ScalingFilter.area
 
-        enum CodingKeys: String, CodingKey {
-            case mode, threshold, window, gradual
-            case adaptiveThreshold = "adaptive_threshold"
-            case minContent = "min_content"
-            case minLength = "min_length"
-            case flashFilter = "flash_filter"
-            case analysisWidth = "analysis_width"
-            case analysisFilter = "analysis_filter"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            mode = try c.decodeChoice(ShotDetector.Mode.self, forKey: .mode, default: d.mode)
-            threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? d.threshold
-            adaptiveThreshold = try c.decodeIfPresent(Double.self, forKey: .adaptiveThreshold) ?? d.adaptiveThreshold
-            minContent = try c.decodeIfPresent(Double.self, forKey: .minContent) ?? d.minContent
-            window = try c.decodeIfPresent(Int.self, forKey: .window) ?? d.window
-            minLength = try c.decodeIfPresent(Seconds.self, forKey: .minLength) ?? d.minLength
-            flashFilter = try c.decodeIfPresent(Bool.self, forKey: .flashFilter) ?? d.flashFilter
-            gradual = try c.decodeIfPresent(Bool.self, forKey: .gradual) ?? d.gradual
-            analysisWidth = try c.decodeIfPresent(Int.self, forKey: .analysisWidth) ?? d.analysisWidth
-            analysisFilter = try c.decodeChoice(ScalingFilter.self, forKey: .analysisFilter, default: d.analysisFilter)
-        }
 
         public func validate() throws(ParameterError) {
             try ParameterCheck.range(threshold, 1...255, key: "threshold")
@@ -59,22 +34,22 @@ public struct ShotsDetect: StageType {
             try ParameterCheck.range(analysisWidth, 16...1920, key: "analysis_width")
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("mode", "content | adaptive", default: "content",
-                         "content: cut where the HSV score reaches threshold; adaptive: where it stands out from its neighbours"),
-            ParameterDoc("threshold", "number", default: "27", "content mode: score (0–255) at which a cut is placed"),
-            ParameterDoc("adaptive_threshold", "number", default: "3.0",
-                         "adaptive mode: score / mean score of the surrounding frames at which a cut is placed"),
-            ParameterDoc("min_content", "number", default: "15", "adaptive mode: lowest score that can be a cut"),
-            ParameterDoc("window", "integer (frames)", default: "2", "adaptive mode: frames on each side averaged"),
-            ParameterDoc("min_length", "duration", default: "1s", "no shot is shorter than this"),
-            ParameterDoc("flash_filter", "boolean", default: "true",
-                         "ignore cuts whose next few frames return to the picture before (camera flashes)"),
-            ParameterDoc("gradual", "boolean", default: "true",
-                         "also cut at fades, dissolves and fades through black or white (in the middle of the transition)"),
-            ParameterDoc("analysis_width", "integer (pixels)", default: "128", "frames are decoded scaled to this width"),
-            ParameterDoc("analysis_filter", "area | bilinear", default: "area",
-                         "area: mean of each pixel's source box, read straight from 8-bit 4:2:0 video (other formats use bilinear); bilinear: swscale"),
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("mode", \.mode, "content | adaptive",
+                           "content: cut where the HSV score reaches threshold; adaptive: where it stands out from its neighbours"),
+            ParameterField("threshold", \.threshold, "number", "content mode: score (0–255) at which a cut is placed"),
+            ParameterField("adaptive_threshold", \.adaptiveThreshold, "number",
+                           "adaptive mode: score / mean score of the surrounding frames at which a cut is placed"),
+            ParameterField("min_content", \.minContent, "number", "adaptive mode: lowest score that can be a cut"),
+            ParameterField("window", \.window, "integer (frames)", "adaptive mode: frames on each side averaged"),
+            ParameterField("min_length", \.minLength, "duration", "no shot is shorter than this"),
+            ParameterField("flash_filter", \.flashFilter, "boolean",
+                           "ignore cuts whose next few frames return to the picture before (camera flashes)"),
+            ParameterField("gradual", \.gradual, "boolean",
+                           "also cut at fades, dissolves and fades through black or white (in the middle of the transition)"),
+            ParameterField("analysis_width", \.analysisWidth, "integer (pixels)", "frames are decoded scaled to this width"),
+            ParameterField("analysis_filter", \.analysisFilter, "area | bilinear",
+                           "area: mean of each pixel's source box, read straight from 8-bit 4:2:0 video (other formats use bilinear); bilinear: swscale"),
         ]
 
         var detectorSettings: ShotDetector.Settings {

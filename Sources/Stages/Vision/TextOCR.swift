@@ -26,27 +26,7 @@ public struct TextOCR: StageType {
         public var minConfidence: Double = 0.5
         public var workers = 1
 
-        enum CodingKeys: String, CodingKey {
-            case engine, lang, workers
-            case dataPath = "data_path"
-            case maxSize = "max_size"
-            case reuseDistance = "reuse_distance"
-            case minConfidence = "min_confidence"
-        }
-
         public init() {}
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            engine = try c.decodeChoice(Engine.self, forKey: .engine, default: d.engine)
-            lang = try c.decodeIfPresent(String.self, forKey: .lang) ?? d.lang
-            dataPath = try c.decodeIfPresent(String.self, forKey: .dataPath) ?? d.dataPath
-            maxSize = try c.decodeIfPresent(Int.self, forKey: .maxSize) ?? d.maxSize
-            reuseDistance = try c.decodeIfPresent(Int.self, forKey: .reuseDistance) ?? d.reuseDistance
-            minConfidence = try c.decodeIfPresent(Double.self, forKey: .minConfidence) ?? d.minConfidence
-            workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
-        }
 
         public func validate() throws(ParameterError) {
             let languageName = /^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$/
@@ -60,21 +40,21 @@ public struct TextOCR: StageType {
             try ParameterCheck.range(workers, 1...16, key: "workers")
         }
 
-        public static let documentation: [ParameterDoc] = [
-            ParameterDoc("engine", "tesseract", default: "tesseract", "OCR engine; tesseract is the only one for now"),
-            ParameterDoc("lang", "string", default: "eng",
-                         "Tesseract language(s), joined by + (eng+deu); each needs its traineddata (Debian tesseract-ocr-LANG)"),
-            ParameterDoc("data_path", "path", default: "\"\"",
-                         "tessdata directory holding the traineddata files; empty: $TESSDATA_PREFIX, else the system's"),
-            ParameterDoc("max_size", "integer (pixels)", default: "1280",
-                         "longest side the frame is decoded at for OCR (never upscaled by the decoder; frames under 720 rows are doubled for Tesseract)"),
-            ParameterDoc("reuse_distance", "integer (bits)", default: "4",
-                         "a frame whose perceptual hash is within this Hamming distance of an already-read frame reuses its text; "
+        public static let fields: [ParameterField<Parameters>] = [
+            ParameterField("engine", \.engine, "tesseract", "OCR engine; tesseract is the only one for now"),
+            ParameterField("lang", \.lang, "string",
+                           "Tesseract language(s), joined by + (eng+deu); each needs its traineddata (Debian tesseract-ocr-LANG)"),
+            ParameterField("data_path", \.dataPath, "path",
+                           "tessdata directory holding the traineddata files; empty: $TESSDATA_PREFIX, else the system's"),
+            ParameterField("max_size", \.maxSize, "integer (pixels)",
+                           "longest side the frame is decoded at for OCR (never upscaled by the decoder; frames under 720 rows are doubled for Tesseract)"),
+            ParameterField("reuse_distance", \.reuseDistance, "integer (bits)",
+                           "a frame whose perceptual hash is within this Hamming distance of an already-read frame reuses its text; "
                          + "-1 reads every frame (small text changing over a still picture can hide under the hash)"),
-            ParameterDoc("min_confidence", "number 0–1", default: "0.5",
-                         "words Tesseract is less sure of are dropped (texture read as letters scores low)"),
-            ParameterDoc("workers", "integer", default: "1",
-                         "Tesseract instances reading frames in parallel (each holds ~100 MB; one per core at most)"),
+            ParameterField("min_confidence", \.minConfidence, "number 0–1",
+                           "words Tesseract is less sure of are dropped (texture read as letters scores low)"),
+            ParameterField("workers", \.workers, "integer",
+                           "Tesseract instances reading frames in parallel (each holds ~100 MB; one per core at most)"),
         ]
     }
 
