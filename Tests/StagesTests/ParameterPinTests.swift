@@ -86,4 +86,10 @@ struct ParameterPinTests {
     func fields() {
         for type in StageRegistry.builtin { Self.fieldsAreConsistent(type) }
     }
+
+    @Test("defaults are valid, and every property validate() checks is a field (its key is named from the field)")
+    func defaultsValidate() throws {
+        func validate<S: StageType>(_ type: S.Type) throws { try S.Parameters().validate() }
+        for type in StageRegistry.builtin { try validate(type) }
+    }
 }

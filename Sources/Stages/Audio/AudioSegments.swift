@@ -27,11 +27,11 @@ public struct AudioSegments: StageType {
                 throw ParameterError(key: "engine", "unknown engine '\(engine)'",
                                      hint: "'energy' is the only engine for now")
             }
-            try ParameterCheck.range(window.value, 0.005...1, key: "window")
-            try ParameterCheck.range(speechDB, -100...0, key: "speech_db")
-            try ParameterCheck.range(hysteresisDB, 0...40, key: "hysteresis_db")
-            try ParameterCheck.range(minSpeech.value, 0...60, key: "min_speech")
-            try ParameterCheck.range(minSilence.value, 0...60, key: "min_silence")
+            try check(\.window, 0.005...1)
+            try check(\.speechDB, -100...0)
+            try check(\.hysteresisDB, 0...40)
+            try check(\.minSpeech, 0...60)
+            try check(\.minSilence, 0...60)
         }
 
         public static let fields: [ParameterField<Parameters>] = [

@@ -38,10 +38,10 @@ public struct SpeechSegments: StageType {
         public init() {}
 
         public func validate() throws(ParameterError) {
-            try ParameterCheck.range(threshold, 0.05...0.95, key: "threshold")
-            try ParameterCheck.range(minSpeech.value, 0...10, key: "min_speech")
-            try ParameterCheck.range(minSilence.value, 0...10, key: "min_silence")
-            try ParameterCheck.range(padding.value, 0...5, key: "padding")
+            try check(\.threshold, 0.05...0.95)
+            try check(\.minSpeech, 0...10)
+            try check(\.minSilence, 0...10)
+            try check(\.padding, 0...5)
         }
 
         public static let fields: [ParameterField<Parameters>] = [

@@ -47,10 +47,10 @@ public struct SpeechTranscribe: StageType {
             for (key, value) in [("model_dir", modelDir), ("lm", lm), ("dict", dict)] where value?.isEmpty == true {
                 throw ParameterError(key: key, "is empty", hint: "give a path, or leave the key out to use the default model")
             }
-            try ParameterCheck.range(padding.value, 0...5, key: "padding")
-            try ParameterCheck.range(maxSegment.value, 1...300, key: "max_segment")
-            try ParameterCheck.range(workers, 1...16, key: "workers")
-            try ParameterCheck.range(threads, 0...64, key: "threads")
+            try check(\.padding, 0...5)
+            try check(\.maxSegment, 1...300)
+            try check(\.workers, 1...16)
+            try check(\.threads, 0...64)
             if engine == "whisper" { _ = try whisperSettings() }
         }
 

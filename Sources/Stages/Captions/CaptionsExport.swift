@@ -28,15 +28,15 @@ public struct CaptionsExport: StageType {
             guard Set(formats).count == formats.count else {
                 throw ParameterError(key: "formats", "lists a format twice", hint: "e.g. [vtt, srt]")
             }
-            try ParameterCheck.range(maxChars, 10...200, key: "max_chars")
-            try ParameterCheck.range(maxLines, 1...3, key: "max_lines")
-            try ParameterCheck.range(minDuration.value, 0...10, key: "min_duration")
-            try ParameterCheck.range(maxDuration.value, 0.5...60, key: "max_duration")
+            try check(\.maxChars, 10...200)
+            try check(\.maxLines, 1...3)
+            try check(\.minDuration, 0...10)
+            try check(\.maxDuration, 0.5...60)
             guard minDuration.value <= maxDuration.value else {
                 throw ParameterError(key: "min_duration", "\(minDuration) is longer than max_duration (\(maxDuration))",
                                      hint: "make min_duration at most max_duration")
             }
-            try ParameterCheck.range(pause.value, 0.05...10, key: "pause")
+            try check(\.pause, 0.05...10)
         }
 
         public static let fields: [ParameterField<Parameters>] = [

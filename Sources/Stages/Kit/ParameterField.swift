@@ -16,6 +16,8 @@ public struct ParameterKey: CodingKey, Sendable {
 /// and the default shown in the docs is the encoded default, so key, default and docs cannot drift.
 public struct ParameterField<Root: StageParameters>: Sendable {
     public let name: String
+    /// The property the key sets.
+    let keyPath: PartialKeyPath<Root> & Sendable
     let type: String
     let summary: String
     /// Shown instead of the default's own text; only for a default that is empty or none and
@@ -34,6 +36,7 @@ public struct ParameterField<Root: StageParameters>: Sendable {
     ) {
         let key = ParameterKey(stringValue: name)
         self.name = name
+        self.keyPath = keyPath
         self.type = type
         self.summary = summary
         self.defaultText = defaultText
@@ -117,6 +120,29 @@ extension StageParameters {
 
     /// Every accepted key, for validation of unknown keys and for docs, in the order of `fields`.
     public static var documentation: [ParameterDoc] { fields.map(\.documentation) }
+
+    /// The key that sets `property` (so `validate()` names keys without spelling them again).
+    static func key(_ property: PartialKeyPath<Self>) -> String {
+        guard let field = fields.first(where: { ($0.keyPath as PartialKeyPath<Self>) == property }) else {
+            preconditionFailure("\(Self.self): no parameter field sets \(property)")
+        }
+        return field.name
+    }
+
+    /// Checks that a property lies in `range`; the error names its key.
+    func check<T: Comparable>(_ property: KeyPath<Self, T>, _ range: ClosedRange<T>) throws(ParameterError) {
+        try ParameterCheck.range(self[keyPath: property], range, key: Self.key(property))
+    }
+
+    /// Checks that a duration, in seconds, lies in `range`; the error names its key.
+    func check(_ property: KeyPath<Self, Seconds>, _ range: ClosedRange<Double>) throws(ParameterError) {
+        try ParameterCheck.range(self[keyPath: property].value, range, key: Self.key(property))
+    }
+
+    /// Checks that a duration is greater than zero; the error names its key.
+    func checkPositive(_ property: KeyPath<Self, Seconds>) throws(ParameterError) {
+        try ParameterCheck.positive(self[keyPath: property].value, key: Self.key(property))
+    }
 }
 
 /// How a parameter's value reads in the docs: durations with their unit, strings bare ("" when

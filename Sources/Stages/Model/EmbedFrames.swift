@@ -20,7 +20,7 @@ public struct EmbedFrames: StageType {
 
         public func validate() throws(ParameterError) {
             try ModelParameterCheck.common(maxTokens: 1, temperature: 0, model: model)
-            try ParameterCheck.range(batchSize, 1...256, key: "batch_size")
+            try check(\.batchSize, 1...256)
         }
 
         public static let fields: [ParameterField<Parameters>] = [

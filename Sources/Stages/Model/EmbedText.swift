@@ -21,8 +21,8 @@ public struct EmbedText: StageType {
 
         public func validate() throws(ParameterError) {
             try ModelParameterCheck.common(maxTokens: 1, temperature: 0, model: model)
-            try ParameterCheck.range(batchSize, 1...2048, key: "batch_size")
-            try ParameterCheck.range(maxChars, 16...100_000, key: "max_chars")
+            try check(\.batchSize, 1...2048)
+            try check(\.maxChars, 16...100_000)
         }
 
         public static let fields: [ParameterField<Parameters>] = [

@@ -30,7 +30,7 @@ public struct FramesCaption: StageType {
 
         public func validate() throws(ParameterError) {
             try ModelParameterCheck.common(maxTokens: maxTokens, temperature: temperature, model: model)
-            try ParameterCheck.range(reuseDistance, -1...32, key: "reuse_distance")
+            try check(\.reuseDistance, -1...32)
             for example in examples where example.image.isEmpty || example.caption.isEmpty {
                 throw ParameterError(key: "examples", "every example needs an image and a caption",
                                      hint: "e.g. examples: [{ image: examples/kitchen.jpg, caption: \"A man chops onions in a small kitchen.\" }]")

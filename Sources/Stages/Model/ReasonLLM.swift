@@ -33,7 +33,7 @@ public struct ReasonLLM: StageType {
 
         public func validate() throws(ParameterError) {
             try ModelParameterCheck.common(maxTokens: maxTokens, temperature: temperature, model: model)
-            try ParameterCheck.range(contextTokens, 500...1_000_000, key: "context_tokens")
+            try check(\.contextTokens, 500...1_000_000)
             switch task {
             case .qa:
                 guard !questions.isEmpty, questions.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {

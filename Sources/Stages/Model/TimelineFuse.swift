@@ -20,7 +20,7 @@ public struct TimelineFuse: StageType {
         public init() {}
 
         public func validate() throws(ParameterError) {
-            try ParameterCheck.range(minOverlap.value, 0...10, key: "min_overlap")
+            try check(\.minOverlap, 0...10)
         }
 
         public static let fields: [ParameterField<Parameters>] = [

@@ -19,9 +19,9 @@ public struct FramesKeyframes: StageType {
         public init() {}
 
         public func validate() throws(ParameterError) {
-            try ParameterCheck.range(candidates, 1...15, key: "candidates")
-            try ParameterCheck.range(maxSize, 16...4096, key: "max_size")
-            try ParameterCheck.range(quality, 1...100, key: "quality")
+            try check(\.candidates, 1...15)
+            try check(\.maxSize, 16...4096)
+            try check(\.quality, 1...100)
         }
 
         public static let fields: [ParameterField<Parameters>] = [

@@ -33,8 +33,8 @@ public struct FramesSample: StageType {
         public init() {}
 
         public func validate() throws(ParameterError) {
-            try ParameterCheck.positive(every.value, key: "every")
-            try ParameterCheck.range(fps, 0.001...240, key: "fps")
+            try checkPositive(\.every)
+            try check(\.fps, 0.001...240)
             if policy == .timestamps && at.isEmpty {
                 throw ParameterError(key: "at", "policy timestamps needs at least one time",
                                      hint: "e.g. at: [0, 12.5, 1m]")
@@ -42,8 +42,8 @@ public struct FramesSample: StageType {
             for t in at where !(t >= 0 && t.isFinite) {
                 throw ParameterError(key: "at", "\(t) is not a media time", hint: "use seconds from the start, 0 or more")
             }
-            try ParameterCheck.range(maxSize, 16...4096, key: "max_size")
-            try ParameterCheck.range(quality, 1...100, key: "quality")
+            try check(\.maxSize, 16...4096)
+            try check(\.quality, 1...100)
         }
 
         public static let fields: [ParameterField<Parameters>] = [

@@ -26,12 +26,12 @@ public struct ShotsDetect: StageType {
         public init() {}
 
         public func validate() throws(ParameterError) {
-            try ParameterCheck.range(threshold, 1...255, key: "threshold")
-            try ParameterCheck.range(adaptiveThreshold, 1...100, key: "adaptive_threshold")
-            try ParameterCheck.range(minContent, 0...255, key: "min_content")
-            try ParameterCheck.range(window, 1...30, key: "window")
-            try ParameterCheck.range(minLength.value, 0...3600, key: "min_length")
-            try ParameterCheck.range(analysisWidth, 16...1920, key: "analysis_width")
+            try check(\.threshold, 1...255)
+            try check(\.adaptiveThreshold, 1...100)
+            try check(\.minContent, 0...255)
+            try check(\.window, 1...30)
+            try check(\.minLength, 0...3600)
+            try check(\.analysisWidth, 16...1920)
         }
 
         public static let fields: [ParameterField<Parameters>] = [

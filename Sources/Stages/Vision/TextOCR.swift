@@ -34,10 +34,10 @@ public struct TextOCR: StageType {
                 throw ParameterError(key: "lang", "'\(lang)' is not a Tesseract language",
                                      hint: "use traineddata names joined by +, e.g. eng or eng+deu")
             }
-            try ParameterCheck.range(maxSize, 64...4096, key: "max_size")
-            try ParameterCheck.range(reuseDistance, -1...32, key: "reuse_distance")
-            try ParameterCheck.range(minConfidence, 0...1, key: "min_confidence")
-            try ParameterCheck.range(workers, 1...16, key: "workers")
+            try check(\.maxSize, 64...4096)
+            try check(\.reuseDistance, -1...32)
+            try check(\.minConfidence, 0...1)
+            try check(\.workers, 1...16)
         }
 
         public static let fields: [ParameterField<Parameters>] = [
