@@ -13,10 +13,23 @@ final class InputFile {
         FFmpegLibrary.prepare()
         self.path = path
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
+        // Inputs are local files: no network or other protocol, even from inside a playlist.
+        var options: OpaquePointer? = nil
+        av_dict_set(&options, "protocol_whitelist", "file", 0)
+        defer { av_dict_free(&options) }
         // A nil format lets FFmpeg probe the content, so a WebM named .mp4 still opens as WebM.
-        let openCode = avformat_open_input(&ctx, path, nil, nil)
+        let openCode = avformat_open_input(&ctx, path, nil, &options)
         guard openCode >= 0, let opened = ctx else {
             throw MediaError(code: openCode, operation: "open input", path: path)
+        }
+        // A playlist (HLS, DASH, ffconcat) saved under a media name would pull in the files it lists,
+        // and their content would be stored under this name: refuse it.
+        if let format = opened.pointee.iformat.map({ String(cString: $0.pointee.name) }),
+           Self.playlistFormats.contains(where: { format.split(separator: ",").map(String.init).contains($0) }) {
+            avformat_close_input(&ctx)
+            throw MediaError(code: 0, operation: "open input", path: path,
+                             message: "a playlist (\(format)) that refers to other files, not a media file; "
+                                + "vidpipe reads each media file itself (give it the files the playlist lists)")
         }
         let infoCode = avformat_find_stream_info(opened, nil)
         if infoCode < 0 {
@@ -27,6 +40,9 @@ final class InputFile {
         let start = opened.pointee.start_time
         startTime = start == vp_nopts_value() ? 0 : Double(start) / Double(AV_TIME_BASE)
     }
+
+    /// Demuxers that read other files or URLs named inside the input.
+    static let playlistFormats = ["hls", "applehttp", "dash", "concat"]
 
     deinit {
         var ctx: UnsafeMutablePointer<AVFormatContext>? = context

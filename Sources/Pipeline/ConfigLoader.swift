@@ -10,14 +10,27 @@ public struct ConfigLoader {
 
     public static func load(path: String) throws -> PipelineConfig {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        guard let data = FileManager.default.contents(atPath: absolute) else {
-            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the pipeline file",
-                                            hint: "check the path; it must be a YAML file such as pipelines/archive.yml")])
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: absolute))
+        } catch {
+            let reason: String, hint: String
+            if !FileManager.default.fileExists(atPath: absolute) {
+                (reason, hint) = ("no such file", "check the path; it must be a YAML file such as pipelines/archive.yml")
+            } else if !FileManager.default.isReadableFile(atPath: absolute) {
+                (reason, hint) = ("permission denied", "make it readable by the user running vidpipe")
+            } else {
+                (reason, hint) = ("not a readable file", "it must be a YAML file such as pipelines/archive.yml")
+            }
+            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the pipeline file: \(reason)",
+                                            hint: hint)])
         }
         return try parse(String(decoding: data, as: UTF8.self), file: absolute, displayName: path)
     }
 
     public static func parse(_ text: String, file: String, displayName: String? = nil) throws -> PipelineConfig {
+        // A UTF-8 byte-order mark (editors on Windows add one) is not YAML content.
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         var loader = ConfigLoader(file: displayName ?? file, source: text)
         let config = loader.read(absoluteFile: file)
         if !loader.errors.isEmpty { throw ConfigErrors(loader.errors) }

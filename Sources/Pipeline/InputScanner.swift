@@ -100,10 +100,11 @@ public struct InputScanner: Sendable {
         let fm = FileManager.default
         if head == "**" {
             match(rest, in: directory, into: &results)  // zero folders
+            // Real folders only, as a directory scan: a symlinked folder (`ln -s . self`, `ln -s .. up`)
+            // would loop forever or find the same file under endless names.
             for child in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where !child.hasPrefix(".") {
                 let path = (directory as NSString).appendingPathComponent(child)
-                var isDir: ObjCBool = false
-                if fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                if (try? fm.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeDirectory {
                     match(components, in: path, into: &results)
                 }
             }

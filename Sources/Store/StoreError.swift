@@ -8,6 +8,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case ambiguousVideoReference(String, candidates: [String])
     /// A search query SQLite's FTS5 cannot parse (or an empty one).
     case invalidSearchQuery(query: String, reason: String)
+    /// A file opened read-only that holds no vidpipe store (e.g. an empty or unrelated file).
+    case notAStore(path: String)
+    /// A store written by an older vidpipe, opened read-only (a run brings it up to date).
+    case olderSchema(path: String, version: String)
 
     public var description: String {
         switch self {
@@ -18,6 +22,11 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .ambiguousVideoReference(let reference, let candidates):
             let shown = candidates.prefix(5).joined(separator: ", ")
             return "'\(reference)' matches \(candidates.count) videos (\(shown)); give a longer path or the numeric id"
+        case .notAStore(let path):
+            return "\(path) is not a vidpipe store (it has no vidpipe schema); give the store a run wrote (--db FILE)"
+        case .olderSchema(let path, let version):
+            return "\(path) was written by an older vidpipe (schema \(version), this one reads \(VidpipeStore.schemaVersion)); "
+                + "run a pipeline on it once (vidpipe run) to bring it up to date"
         case .invalidSearchQuery(let query, let reason):
             return "cannot search for '\(query)': \(reason). Words match anywhere; put punctuation and operators "
                 + "inside double quotes for a literal phrase, e.g. '\"c++ compiler\"'"

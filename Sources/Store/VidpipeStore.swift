@@ -17,15 +17,31 @@ public final class VidpipeStore: Sendable {
     let pool: DatabasePool
 
     /// Opens (creating if needed, parent directories included) the store at `path` and brings its
-    /// schema up to date.
-    public init(path: String) throws {
+    /// schema up to date. With `readOnly`, opens an existing store without writing anything (what
+    /// `status`, `export` and `search` do): a file without vidpipe's schema, or with an older one,
+    /// is an error, never migrated.
+    public init(path: String, readOnly: Bool = false) throws {
         self.path = path
-        let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.label = "vidpipe.store"
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
+        if readOnly {
+            // Not an SQLite file at all (empty, text, video): say so before SQLite tries to open it.
+            let header = FileHandle(forReadingAtPath: path).flatMap { try? $0.read(upToCount: 16) } ?? Data()
+            guard header == Data("SQLite format 3\u{0}".utf8) else { throw StoreError.notAStore(path: path) }
+            configuration.readonly = true
+            pool = try DatabasePool(path: path, configuration: configuration)
+            let applied = try pool.read { db in try SchemaMigrations.migrator.appliedIdentifiers(db) }
+            guard !applied.isEmpty else { throw StoreError.notAStore(path: path) }
+            let last = SchemaMigrations.identifiers.last { applied.contains($0) } ?? "none"
+            guard applied.isSuperset(of: SchemaMigrations.identifiers) else {
+                throw StoreError.olderSchema(path: path, version: last)
+            }
+            return
+        }
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         configuration.prepareDatabase { db in
             // WAL + NORMAL keeps every commit atomic; a power loss may only drop the latest commits.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")

@@ -59,7 +59,7 @@ struct AskCommand: ParsableCommand {
     func run() throws {
         let graph = try loadGraph(models.pipeline!)
         let storePath = URL(fileURLWithPath: db ?? graph.config.store ?? "vidpipe.sqlite").standardizedFileURL.path
-        let store = try openExistingStore(storePath)
+        let store = try openExistingStore(storePath, cache: true)
         guard let row = try store.findVideo(video) else {
             printError("error: no video '\(video)' in \(store.path)\n  hint: give its id or path as `vidpipe status` lists them")
             throw ExitCode(1)

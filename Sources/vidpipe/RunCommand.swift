@@ -80,6 +80,11 @@ struct RunCommand: ParsableCommand {
 
         let lock: RunLock
         let store: VidpipeStore
+        if FileManager.default.fileExists(atPath: storePath) && !FileManager.default.isWritableFile(atPath: storePath) {
+            printError("error: the store \(storePath) is read-only; a run writes its results there\n"
+                       + "  hint: make it writable, or pass --db with another file (status, search and export read it as it is)")
+            throw ExitCode(1)
+        }
         do {
             try FileManager.default.createDirectory(atPath: (storePath as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
@@ -87,6 +92,9 @@ struct RunCommand: ParsableCommand {
             store = try VidpipeStore(path: storePath)
         } catch let busy as RunLock.Busy {
             printError("error: \(busy)")
+            throw ExitCode(1)
+        } catch let locked as RunLock.CannotLock {
+            printError("error: \(locked)")
             throw ExitCode(1)
         } catch {
             printError("error: cannot open the store \(storePath): \(error)")

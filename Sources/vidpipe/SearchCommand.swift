@@ -81,7 +81,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let graph = try models.pipeline.map(loadGraph)
-        let db = try openExistingStore(storePath(graph))
+        let db = try openExistingStore(storePath(graph), cache: graph != nil)
         let highlight = !json && isatty(STDOUT_FILENO) == 1
         var hits: [SearchHit] = []
         if !semantic {

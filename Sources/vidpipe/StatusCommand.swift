@@ -43,13 +43,21 @@ struct StatusCommand: ParsableCommand {
 }
 
 /// Opens a store that must already exist (status, export), with an actionable message otherwise.
-func openExistingStore(_ path: String) throws -> VidpipeStore {
+/// Opens a store a run wrote, for reading: read-only, never migrated or created. `cache: true` (ask,
+/// semantic search) opens it writable when it is, so model answers are cached in it.
+func openExistingStore(_ path: String, cache: Bool = false) throws -> VidpipeStore {
     guard FileManager.default.fileExists(atPath: path) else {
         printError("error: no store at \(path)\n  hint: run a pipeline first (vidpipe run pipeline.yml) or pass --db FILE")
         throw ExitCode(1)
     }
     do {
-        return try VidpipeStore(path: path)
+        let store = try VidpipeStore(path: path, readOnly: true)  // a vidpipe store of the current schema
+        let writable = FileManager.default.isWritableFile(atPath: path)
+            && FileManager.default.isWritableFile(atPath: (path as NSString).deletingLastPathComponent)
+        return cache && writable ? try VidpipeStore(path: path) : store
+    } catch let error as StoreError {
+        printError("error: \(error)")
+        throw ExitCode(1)
     } catch {
         printError("error: cannot open the store \(path): \(error)")
         throw ExitCode(1)

@@ -19,6 +19,27 @@ import TestSupport
         }
     }
 
+    @Test("a playlist named .mp4 is refused, not decoded as the files it lists; no protocol but file")
+    func playlistNamedMP4() throws {
+        let dir = try TemporaryDirectory()
+        _ = try runCommand("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=160x120:rate=25",
+                                      "-c:v", "mpeg2video", "-f", "mpegts", dir.path("secret.ts")])
+        let local = dir.path("innocent.mp4")
+        try "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nsecret.ts\n#EXT-X-ENDLIST\n"
+            .write(toFile: local, atomically: true, encoding: .utf8)
+        expectMediaError(local, operation: "open input")
+        #expect(throws: MediaError.self) { _ = try MediaProbe.probe(path: local) }
+        do {
+            _ = try MediaProbe.probe(path: local)
+        } catch let error as MediaError {
+            #expect(error.message.contains("playlist (hls)"), "\(error)")
+        }
+        let remote = dir.path("remote.mp4")
+        try "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nhttp://127.0.0.1:9/x.ts\n#EXT-X-ENDLIST\n"
+            .write(toFile: remote, atomically: true, encoding: .utf8)
+        expectMediaError(remote, operation: "open input")
+    }
+
     @Test func zeroByteFile() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("empty.mp4")

@@ -50,6 +50,31 @@ struct CacheAndSecretTests {
         }
     }
 
+    @Test("a key the server echoes percent-encoded or JSON-escaped is redacted; so are base_url credentials")
+    func secretsInEveryFormAreRedacted() async throws {
+        let secret = "sk-test/9f8e+7d6c=5b4a"
+        let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        try await withServer({ _ in
+            .error(status: 401, message: "bad key \(encoded) (json: \(secret.replacingOccurrences(of: "/", with: "\\/")))")
+        }) { server in
+            let provider = makeProvider(server.baseURL, retries: 0, apiKeyEnv: "VIDPIPE_TEST_KEY", environment: ["VIDPIPE_TEST_KEY": secret])
+            let error = try #require(await call { () throws(ModelProviderError) in
+                try provider.chat(ChatRequest(messages: [.user("a")]))
+            }.error)
+            await close(provider)
+            #expect(!error.message.contains(encoded) && !error.message.contains("9f8e"), "\(error.message)")
+            #expect(error.message.contains("bad key [api key]"), "\(error.message)")
+        }
+        let port = try await OpenAITestServer.closedPort()
+        let provider = makeProvider("http://alice:hunter2secret@127.0.0.1:\(port)/v1", retries: 0)
+        let error = try #require(await call { () throws(ModelProviderError) in
+            try provider.chat(ChatRequest(messages: [.user("x")]))
+        }.error)
+        await close(provider)
+        #expect(error.message == "cannot reach provider 'local' at http://127.0.0.1:\(port)/v1: connection refused")
+        #expect(!error.message.contains("hunter2secret") && !error.message.contains("alice"))
+    }
+
     @Test func apiKeyReachesTheServerOnlyAsBearer() async throws {
         let secret = "sk-test-9f8e7d6c5b4a"
         try await withServer({ request in

@@ -105,6 +105,19 @@ struct CLITests {
         #expect(r.stderr.contains("--jobs must be at least 1"))
     }
 
+    @Test func readCommandsLeaveAFileThatIsNotAStoreUntouched() throws {
+        let tmp = try TemporaryDirectory()
+        FileManager.default.createFile(atPath: tmp.path("empty.sqlite"), contents: Data())
+        for command in [["status"], ["export", "1"], ["search", "word"]] {
+            let r = try Self.vidpipe(command + ["--db", tmp.path("empty.sqlite")])
+            #expect(r.status == 1, "\(command)")
+            #expect(r.stderr == "error: \(tmp.path("empty.sqlite")) is not a vidpipe store (it has no vidpipe schema); "
+                    + "give the store a run wrote (--db FILE)\n", "\(command): \(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.url.path) == ["empty.sqlite"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: tmp.path("empty.sqlite"))).isEmpty)
+    }
+
     @Test func runExitsTwoOnBadInputsAndStatusJSONHasTheDesignShape() throws {
         let tmp = try TemporaryDirectory()
         try Fixture.hardCuts(at: tmp.path("videos/a.mp4"), shots: 2, shotSeconds: 1, audio: true)

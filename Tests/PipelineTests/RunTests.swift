@@ -134,4 +134,41 @@ struct RunTests {
         #expect(explicit.count == 1 && explicit[0].explicit)
         #expect(scanner.scan(["nope/*.mp4"]).problems.count == 1)
     }
+
+    @Test("a ** glob does not follow symlinked folders: a link loop ends, each file is found once")
+    func globIgnoresSymlinkLoops() throws {
+        let tmp = try TemporaryDirectory()
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: tmp.path("top/d"), withIntermediateDirectories: true)
+        fm.createFile(atPath: tmp.path("top/d/x.mp4"), contents: Data("x".utf8))
+        try fm.createSymbolicLink(atPath: tmp.path("top/d/self"), withDestinationPath: ".")
+        try fm.createSymbolicLink(atPath: tmp.path("top/d/up"), withDestinationPath: "..")
+        let scanner = InputScanner(extensions: PipelineConfig.defaultExtensions, baseDirectory: tmp.url.path)
+        #expect(scanner.scan(["top/**/*.mp4"]).files.map(\.path) == [tmp.path("top/d/x.mp4")])
+        #expect(scanner.scan(["top"]).files.map(\.path) == [tmp.path("top/d/x.mp4")])
+    }
+
+    @Test("a store named through a symlink takes the same run lock as the file itself")
+    func lockFollowsSymlinkedStore() throws {
+        let tmp = try TemporaryDirectory()
+        FileManager.default.createFile(atPath: tmp.path("db.sqlite"), contents: Data())
+        try FileManager.default.createSymbolicLink(atPath: tmp.path("link.sqlite"), withDestinationPath: tmp.path("db.sqlite"))
+        let held = try RunLock(store: tmp.path("db.sqlite"))
+        #expect(throws: RunLock.Busy.self) { try RunLock(store: tmp.path("link.sqlite")) }
+        withExtendedLifetime(held) {}
+    }
+
+    @Test("a pipeline file with a UTF-8 byte-order mark loads; an unreadable one says why")
+    func byteOrderMarkAndUnreadableFile() throws {
+        let tmp = try TemporaryDirectory()
+        let path = tmp.path("bom.yml")
+        try Data([0xEF, 0xBB, 0xBF] + Array("version: 1\nstages:\n  shots: { use: shots.detect }\n".utf8))
+            .write(to: URL(fileURLWithPath: path))
+        #expect(try PipelineGraph.load(path: path).stages.map(\.name) == ["shots"])
+        #expect {
+            try PipelineGraph.load(path: tmp.path("missing.yml"))
+        } throws: { error in
+            (error as? ConfigErrors)?.errors.first?.message == "cannot read the pipeline file: no such file"
+        }
+    }
 }

@@ -48,3 +48,38 @@ import TestSupport
         #expect(kinds == ["caption", "ocr", "reasoning", "transcript"])
     }
 }
+
+/// Read commands open the store read-only: nothing is written, nothing migrated, no schema put into
+/// a file that is not a store.
+@Suite struct ReadOnlyStoreTests {
+    @Test func aStoreOpenedReadOnlyIsReadAndNeverWritten() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("store.sqlite")
+        do {
+            let store = try VidpipeStore(path: path)
+            let video = try store.registerVideo(path: "/v/a.mp4", fingerprint: "fp", sizeBytes: 1, mtimeNs: 1)
+            try store.replaceStageResult(videoID: video.id, stage: "shots", fingerprint: "f", elapsedSeconds: 0,
+                                         output: .shots([ShotSpan(index: 0, start: 0, end: 1)]))
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let reader = try VidpipeStore(path: path, readOnly: true)
+        #expect(try reader.statusReport().stages.map(\.stage) == ["shots"])
+        #expect(try reader.records(ShotSpan.self, videoID: 1, stage: "shots").count == 1)
+        #expect(throws: (any Error).self) { _ = try reader.beginRun(pipelineName: "x", pipelineHash: "y") }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func aFileThatIsNotAStoreIsRefusedUntouched() throws {
+        let dir = try TemporaryDirectory()
+        for (name, bytes) in [("empty.sqlite", Data()), ("notes.txt", Data("hello\n".utf8))] {
+            let path = dir.path(name)
+            try bytes.write(to: URL(fileURLWithPath: path))
+            #expect(throws: StoreError.notAStore(path: path)) { _ = try VidpipeStore(path: path, readOnly: true) }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+        }
+        // An SQLite file of another application is not a store either.
+        let other = dir.path("other.sqlite")
+        _ = try runCommand("sqlite3", [other, "CREATE TABLE t (x); INSERT INTO t VALUES (1);"])
+        #expect(throws: StoreError.notAStore(path: other)) { _ = try VidpipeStore(path: other, readOnly: true) }
+    }
+}

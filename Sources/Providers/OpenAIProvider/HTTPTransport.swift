@@ -80,10 +80,11 @@ final class HTTPTransport: Sendable {
         }
     }
 
-    /// Replaces the key (if any) in text that may leave the provider.
+    /// Replaces every secret in text that may leave the provider (errors, logs, the store): the key
+    /// as is, percent-encoded and JSON-escaped (a server may echo it in any of these), and the
+    /// `user:password` of the base URL.
     func redact(_ text: String) -> String {
-        guard let apiKey, !apiKey.isEmpty else { return text }
-        return text.replacingOccurrences(of: apiKey, with: "[api key]")
+        Secrets.forms(apiKey: apiKey, root: root).reduce(text) { $0.replacingOccurrences(of: $1.secret, with: $1.mask) }
     }
 
     func error(_ kind: ModelProviderError.Kind, status: Int? = nil, _ message: String) -> ModelProviderError {
@@ -147,7 +148,7 @@ final class HTTPTransport: Sendable {
                 logger.debug("model call could not connect", metadata: metadata(request, attempt: attempt, status: nil,
                                                                                 elapsed: (ContinuousClock.now - attemptStart).seconds,
                                                                                 reason: reason))
-                failure = error(.unreachable, "cannot reach provider '\(providerName)' at \(root): \(reason)")
+                failure = error(.unreachable, "cannot reach provider '\(providerName)' at \(Secrets.withoutCredentials(root)): \(reason)")
             }
             guard retryIndex < policy.retries else { throw failure }
             let wait = policy.delay(retryIndex: retryIndex, status: status, retryAfter: retryAfter)
@@ -176,7 +177,7 @@ final class HTTPTransport: Sendable {
         do {
             http = try HTTPClient.Request(url: root + request.path, method: .POST, headers: headers, body: .bytes(request.body))
         } catch {
-            return .unreachable("the URL \(root + request.path) is not valid")
+            return .unreachable("the URL \(Secrets.withoutCredentials(root + request.path)) is not valid")
         }
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
         do {
@@ -239,5 +240,43 @@ extension Duration {
     var seconds: Double {
         let (s, attoseconds) = components
         return Double(s) + Double(attoseconds) / 1e18
+    }
+}
+
+/// The secrets a provider's settings hold, in every form they may be written.
+enum Secrets {
+    static func forms(apiKey: String?, root: String) -> [(secret: String, mask: String)] {
+        var forms: [(String, String)] = []
+        if let credentials = credentials(root) {
+            forms.append((credentials + "@", "[credentials]@"))
+            // The bare password too, where it is long enough not to mask ordinary words.
+            if let password = URLComponents(string: root)?.password, password.count >= 6 {
+                forms.append((password, "[password]"))
+            }
+        }
+        if let apiKey, !apiKey.isEmpty {
+            for form in [apiKey, apiKey.addingPercentEncoding(withAllowedCharacters: .alphanumerics),
+                         apiKey.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed),
+                         apiKey.replacingOccurrences(of: "/", with: "\\/")] {
+                if let form, !form.isEmpty, !forms.contains(where: { $0.0 == form }) { forms.append((form, "[api key]")) }
+            }
+        }
+        // Longest first, so that a secret inside another is not half replaced.
+        return forms.sorted { $0.0.count > $1.0.count }
+    }
+
+    /// The `user:password` (or `user`) part of a URL as written, if any.
+    static func credentials(_ url: String) -> String? {
+        guard let scheme = url.range(of: "://") else { return nil }
+        let rest = url[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let at = authority.lastIndex(of: "@") else { return nil }
+        return String(authority[..<at])
+    }
+
+    /// The URL with its `user:password@` left out (for messages).
+    static func withoutCredentials(_ url: String) -> String {
+        guard let credentials = credentials(url) else { return url }
+        return url.replacingOccurrences(of: credentials + "@", with: "")
     }
 }

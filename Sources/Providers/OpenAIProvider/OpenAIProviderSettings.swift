@@ -49,7 +49,7 @@ public struct OpenAIProviderSettings: Sendable, Equatable {
     func validationProblem() -> String? {
         guard let url = URL(string: root), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               url.host != nil else {
-            return "provider '\(name)': base_url '\(baseURL)' is not an http(s) URL such as http://127.0.0.1:11434/v1"
+            return "provider '\(name)': base_url '\(Secrets.withoutCredentials(baseURL))' is not an http(s) URL such as http://127.0.0.1:11434/v1"
         }
         if maxConcurrency < 1 { return "provider '\(name)': max_concurrency must be at least 1 (is \(maxConcurrency))" }
         if !(timeout > 0) { return "provider '\(name)': timeout must be more than 0 seconds (is \(timeout))" }

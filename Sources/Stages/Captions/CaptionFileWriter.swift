@@ -4,19 +4,23 @@ import Glibc
 #endif
 
 /// Writes a video's caption files into one directory, atomically, without replacing a file that
-/// vidpipe did not write.
+/// vidpipe did not write, or one it wrote for another video.
 ///
 /// Names: `<base>.vtt` / `<base>.srt` (e.g. `movie.vtt` next to `movie.mp4`, the names players
 /// load on their own). When that name is taken by a file vidpipe did not write, the file goes to
 /// `<base>.vidpipe.vtt` / `<base>.vidpipe.srt` instead; when that one is taken by a foreign file
-/// too, writing fails and nothing is replaced.
+/// too, writing fails and nothing is replaced. When a name holds vidpipe's captions of another
+/// video (`movie.mp4` and `movie.mkv` in one folder, or two `movie.mp4` sharing an `out_dir`), the
+/// file is named after the whole file name, `movie.mkv.vtt`, and if that is taken too, after the
+/// file name and a hash of its path, `movie.mkv.1a2b3c4d.vtt`. Each video keeps its name on later runs.
 ///
-/// How vidpipe knows a file is its own:
-/// - WebVTT: the file carries vidpipe's `NOTE` block (`ownershipNote`) before its first cue.
-///   Deleting that note makes the file the user's.
+/// How vidpipe knows a file is its own, and whose:
+/// - WebVTT: the file carries vidpipe's `NOTE` block (`ownershipNote`, then `source: <video>`, the
+///   path percent-encoded) before its first cue. Deleting that note makes the file the user's.
 /// - SRT has no comments, so vidpipe keeps a record next to it, `.<name>.vidpipe` (e.g.
-///   `.movie.srt.vidpipe`), holding a hash of the bytes it wrote. The SRT is vidpipe's only while
-///   its bytes still match that hash: an SRT the user edited is theirs and is kept.
+///   `.movie.srt.vidpipe`), holding a hash of the bytes it wrote and the source. The SRT is
+///   vidpipe's only while its bytes still match that hash: an SRT the user edited is theirs and is kept.
+/// A file vidpipe wrote before sources were recorded counts as this video's own.
 ///
 /// Each file is written to a temporary file in the same directory, flushed to disk, then renamed
 /// over the target, so a reader sees the old file or the new one, never half of one.
@@ -26,48 +30,98 @@ struct CaptionFileWriter: Sendable {
 
     var directory: URL
     var baseName: String
+    /// The video the captions belong to.
+    var source: String
+
+    /// `baseName` is the video's name without its extension (plus e.g. `.chapters`), `source` its path.
+    init(directory: URL, baseName: String, source: String) {
+        self.directory = directory
+        self.baseName = baseName
+        self.source = URL(fileURLWithPath: source).standardizedFileURL.path
+    }
+
+    /// Who wrote a file that is in the way.
+    enum Owner: Equatable {
+        case nobody
+        case user
+        /// vidpipe, for this video (or before sources were recorded).
+        case this
+        case otherVideo
+    }
+
+    private var encodedSource: String {
+        source.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? source
+    }
 
     /// Writes `cues` in `format`; returns the path written.
     @discardableResult
     func write(_ cues: [SubtitleCue], format: SubtitleFormat) throws -> String {
-        let content = format.render(cues, note: format == .vtt ? Self.ownershipNote : nil)
+        let note = Self.ownershipNote + "\nsource: " + encodedSource
+        let content = format.render(cues, note: format == .vtt ? note : nil)
         let target = try targetPath(format: format)
         let bytes = Array(content.utf8)
         try Self.writeAtomically(bytes, to: target)
         if format == .srt {
-            let record = "fnv1a64 " + Self.hashHex(bytes) + "\n"
+            let record = "fnv1a64 " + Self.hashHex(bytes) + "\nsource " + encodedSource + "\n"
             try Self.writeAtomically(Array(record.utf8), to: Self.recordPath(for: target))
         }
         return target
     }
 
-    /// The preferred name if it is free or vidpipe's, else the `.vidpipe.` name if that is.
+    /// The first name that is free or this video's (see the type's documentation).
     func targetPath(format: SubtitleFormat) throws -> String {
-        let candidates = ["\(baseName).\(format.fileExtension)", "\(baseName).vidpipe.\(format.fileExtension)"]
-            .map { directory.appendingPathComponent($0).path }
-        for path in candidates where !FileManager.default.fileExists(atPath: path) || Self.isVidpipeFile(path, format: format) {
-            return path
+        func path(_ name: String) -> String { directory.appendingPathComponent("\(name).\(format.fileExtension)").path }
+        let preferred = path(baseName), fallback = path("\(baseName).vidpipe")
+        switch owner(preferred, format: format) {
+        case .nobody, .this: return preferred
+        case .otherVideo: break
+        case .user:
+            switch owner(fallback, format: format) {
+            case .nobody, .this: return fallback
+            case .otherVideo: break
+            case .user:
+                throw CaptionExportError(
+                    path: fallback,
+                    message: "not replacing \(preferred) or \(fallback): vidpipe did not write them; "
+                        + "move one away or set out_dir to another directory")
+            }
         }
-        throw CaptionExportError(
-            path: candidates[1],
-            message: "not replacing \(candidates[0]) or \(candidates[1]): vidpipe did not write them; "
-                + "move one away or set out_dir to another directory")
+        // Another video's captions hold the name: name this video's after its whole file name.
+        let fileName = URL(fileURLWithPath: source).lastPathComponent
+        let suffix = String(baseName.dropFirst(URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent.count))
+        let byFile = path(fileName + suffix), byPath = path(fileName + "." + String(Self.hashHex(Array(source.utf8)).prefix(8)) + suffix)
+        for candidate in [byFile, byPath] where [.nobody, .this].contains(owner(candidate, format: format)) {
+            return candidate
+        }
+        throw CaptionExportError(path: byPath, message: "not replacing \(byPath): it holds other captions; move it away")
     }
 
-    /// Whether the file at `path` is one vidpipe wrote (see the type's documentation).
-    static func isVidpipeFile(_ path: String, format: SubtitleFormat) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path) else { return false }
+    /// Who wrote the file at `path`.
+    func owner(_ path: String, format: SubtitleFormat) -> Owner {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return FileManager.default.fileExists(atPath: path) ? .user : .nobody
+        }
+        let recordedSource: String?
         switch format {
         case .vtt:
             let text = String(decoding: data.prefix(8192), as: UTF8.self)
             let header = text.components(separatedBy: "-->").first ?? ""
-            return text.hasPrefix("WEBVTT") || text.hasPrefix("\u{FEFF}WEBVTT")
-                ? header.contains("NOTE " + ownershipNote) : false
+            guard text.hasPrefix("WEBVTT") || text.hasPrefix("\u{FEFF}WEBVTT"), header.contains("NOTE " + Self.ownershipNote) else {
+                return .user
+            }
+            recordedSource = Self.sourceLine(in: header, prefix: "source: ")
         case .srt:
-            guard let record = FileManager.default.contents(atPath: recordPath(for: path)) else { return false }
-            let recorded = String(decoding: record, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return recorded == "fnv1a64 " + hashHex(Array(data))
+            guard let record = FileManager.default.contents(atPath: Self.recordPath(for: path)) else { return .user }
+            let lines = String(decoding: record, as: UTF8.self).components(separatedBy: "\n")
+            guard lines.first?.trimmingCharacters(in: .whitespaces) == "fnv1a64 " + Self.hashHex(Array(data)) else { return .user }
+            recordedSource = Self.sourceLine(in: lines.dropFirst().joined(separator: "\n"), prefix: "source ")
         }
+        guard let recordedSource else { return .this }
+        return recordedSource == encodedSource ? .this : .otherVideo
+    }
+
+    private static func sourceLine(in text: String, prefix: String) -> String? {
+        text.components(separatedBy: "\n").first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
     }
 
     /// `.<name>.vidpipe` in the same directory as `path`.

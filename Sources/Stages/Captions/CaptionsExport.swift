@@ -46,9 +46,10 @@ public struct CaptionsExport: StageType {
             ParameterField("out_dir", \.outDir, "path",
                            "where the files go: empty puts them next to the video; a relative path is taken from the "
                               + "video's directory (captions: VIDEO_DIR/captions/); an absolute path is used as is "
-                              + "(videos with the same base name then share file names). Created if missing. Files are "
-                              + "named after the video: movie.mp4 gives movie.vtt and movie.srt. A file of that name that "
-                              + "vidpipe did not write is never replaced; vidpipe writes movie.vidpipe.vtt / .srt instead"),
+                              + "(shared by every video). Created if missing. Files are named after the video: movie.mp4 "
+                              + "gives movie.vtt and movie.srt (movie.mp4.vtt when another video's captions hold the name). "
+                              + "A file of that name that vidpipe did not write is never replaced; vidpipe writes "
+                              + "movie.vidpipe.vtt / .srt instead"),
             ParameterField("max_chars", \.maxChars, "integer", "characters per caption line"),
             ParameterField("max_lines", \.maxLines, "integer 1–3", "lines per cue"),
             ParameterField("min_duration", \.minDuration, "duration",
@@ -113,14 +114,14 @@ public struct CaptionsExport: StageType {
         guard case .subtitles(let cues) = output, !parameters.formats.isEmpty else { return [] }
         let directory = outputDirectory(outDir: parameters.outDir, videoPath: context.videoPath)
         let baseName = URL(fileURLWithPath: context.videoPath).deletingPathExtension().lastPathComponent
-        let formats = parameters.formats
+        let formats = parameters.formats, videoPath = context.videoPath
         return [Sidecar("captions (\(formats.map(\.rawValue).joined(separator: ", "))) in \(directory.path)") {
             do {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             } catch {
                 throw CaptionExportError(path: directory.path, message: "cannot create the output directory: \(error.localizedDescription)")
             }
-            let writer = CaptionFileWriter(directory: directory, baseName: baseName)
+            let writer = CaptionFileWriter(directory: directory, baseName: baseName, source: videoPath)
             for format in formats {
                 try writer.write(cues, format: format)
             }

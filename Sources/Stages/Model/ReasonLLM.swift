@@ -343,7 +343,7 @@ enum ChaptersFile {
         } catch {
             throw CaptionExportError(path: directory.path, message: "cannot create the output directory: \(error.localizedDescription)")
         }
-        try CaptionFileWriter(directory: directory, baseName: base + ".chapters").write(cues, format: .vtt)
+        try CaptionFileWriter(directory: directory, baseName: base + ".chapters", source: videoPath).write(cues, format: .vtt)
     }
 
     static func title(of item: ReasoningItem) -> String {
