@@ -53,7 +53,7 @@ struct CaptionsExportTests {
             let parsed = try IndependentSubtitleParser.parse(dir.path("movie.\(format.fileExtension)"), as: format)
             #expect(parsed == IndependentSubtitleParser.expected(cues), "\(format)")
         }
-        #expect(contents(dir.path("movie.vtt"))!.hasPrefix("WEBVTT\n\nNOTE " + CaptionFileWriter.ownershipNote + "\nsource: "
+        #expect(contents(dir.path("movie.vtt"))!.hasPrefix("WEBVTT\n\nNOTE " + CaptionFileWriter.ownershipNote + " source: "
                                                            + video + "\n\n1\n"))
         // Nothing but the two files and the SRT's ownership record; no temporary files left behind.
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted()
@@ -120,7 +120,7 @@ struct CaptionsExportTests {
         parameters.formats = [.vtt]
         try Self.run(parameters, videoPath: video)
         let noted = contents(dir.path("movie.vtt"))!
-        let unmarked = noted.replacingOccurrences(of: "NOTE " + CaptionFileWriter.ownershipNote + "\nsource: " + video + "\n\n",
+        let unmarked = noted.replacingOccurrences(of: "NOTE " + CaptionFileWriter.ownershipNote + " source: " + video + "\n\n",
                                                   with: "")
         #expect(unmarked != noted)
         try unmarked.write(toFile: dir.path("movie.vtt"), atomically: false, encoding: .utf8)
@@ -132,16 +132,18 @@ struct CaptionsExportTests {
     @Test("movie.mp4 and movie.mkv in one folder, and two movie.mp4 sharing an out_dir, each keep their own files")
     func sameNameDifferentVideos() throws {
         let dir = try TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: dir.path("b"), withIntermediateDirectories: true)
+        for sub in ["b", "c"] { try FileManager.default.createDirectory(atPath: dir.path(sub), withIntermediateDirectories: true) }
         var parameters = CaptionsExport.Parameters()
         parameters.outDir = dir.path("captions")
         let mp4 = try Self.run(parameters, videoPath: dir.path("movie.mp4"), transcript: Self.transcript("first video speaking"))
         let mkv = try Self.run(parameters, videoPath: dir.path("movie.mkv"), transcript: Self.transcript("second video speaking"))
         let other = try Self.run(parameters, videoPath: dir.path("b/movie.mp4"), transcript: Self.transcript("third one here"))
+        let fourth = try Self.run(parameters, videoPath: dir.path("c/movie.mp4"), transcript: Self.transcript("fourth and last"))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path("captions")).filter { !$0.hasPrefix(".") }.sorted()
-        let hash = String(CaptionFileWriter.hashHex(Array(dir.path("b/movie.mp4").utf8)).prefix(8))
-        #expect(names == ["movie.mkv.srt", "movie.mkv.vtt", "movie.mp4.\(hash).srt", "movie.mp4.\(hash).vtt", "movie.srt", "movie.vtt"])
-        for (file, cues) in [("movie", mp4), ("movie.mkv", mkv), ("movie.mp4.\(hash)", other)] {
+        let hash = String(CaptionFileWriter.hashHex(Array(dir.path("c/movie.mp4").utf8)).prefix(8))
+        #expect(names == ["movie.mkv.srt", "movie.mkv.vtt", "movie.mp4.\(hash).srt", "movie.mp4.\(hash).vtt", "movie.mp4.srt",
+                          "movie.mp4.vtt", "movie.srt", "movie.vtt"])
+        for (file, cues) in [("movie", mp4), ("movie.mkv", mkv), ("movie.mp4", other), ("movie.mp4.\(hash)", fourth)] {
             let parsed = try IndependentSubtitleParser.parse(dir.path("captions/\(file).vtt"), as: .vtt)
             #expect(parsed == IndependentSubtitleParser.expected(cues), "\(file)")
         }

@@ -15,8 +15,8 @@ import Glibc
 /// file name and a hash of its path, `movie.mkv.1a2b3c4d.vtt`. Each video keeps its name on later runs.
 ///
 /// How vidpipe knows a file is its own, and whose:
-/// - WebVTT: the file carries vidpipe's `NOTE` block (`ownershipNote`, then `source: <video>`, the
-///   path percent-encoded) before its first cue. Deleting that note makes the file the user's.
+/// - WebVTT: the file carries vidpipe's `NOTE` (`ownershipNote`, then `source: <video>`, the path
+///   percent-encoded) before its first cue. Deleting that note makes the file the user's.
 /// - SRT has no comments, so vidpipe keeps a record next to it, `.<name>.vidpipe` (e.g.
 ///   `.movie.srt.vidpipe`), holding a hash of the bytes it wrote and the source. The SRT is
 ///   vidpipe's only while its bytes still match that hash: an SRT the user edited is theirs and is kept.
@@ -56,7 +56,7 @@ struct CaptionFileWriter: Sendable {
     /// Writes `cues` in `format`; returns the path written.
     @discardableResult
     func write(_ cues: [SubtitleCue], format: SubtitleFormat) throws -> String {
-        let note = Self.ownershipNote + "\nsource: " + encodedSource
+        let note = Self.ownershipNote + " source: " + encodedSource
         let content = format.render(cues, note: format == .vtt ? note : nil)
         let target = try targetPath(format: format)
         let bytes = Array(content.utf8)
@@ -109,7 +109,8 @@ struct CaptionFileWriter: Sendable {
             guard text.hasPrefix("WEBVTT") || text.hasPrefix("\u{FEFF}WEBVTT"), header.contains("NOTE " + Self.ownershipNote) else {
                 return .user
             }
-            recordedSource = Self.sourceLine(in: header, prefix: "source: ")
+            let noteLine = header.components(separatedBy: "\n").first { $0.hasPrefix("NOTE " + Self.ownershipNote) } ?? ""
+            recordedSource = noteLine.range(of: " source: ").map { String(noteLine[$0.upperBound...]) }
         case .srt:
             guard let record = FileManager.default.contents(atPath: Self.recordPath(for: path)) else { return .user }
             let lines = String(decoding: record, as: UTF8.self).components(separatedBy: "\n")
