@@ -39,10 +39,11 @@ extension VidpipeStore {
                                      snippet: row["snippet"], score: -rank)
                 }
             }
-        } catch let error as DatabaseError where error.message?.contains("fts5") == true
-            || error.message?.contains("syntax error") == true || error.message?.contains("no such column") == true
-            || error.message?.contains("unterminated string") == true {
-            throw StoreError.invalidSearchQuery(query: query, reason: error.message ?? "\(error)")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
+            // The query is the only input here: SQLite's generic error is FTS5 refusing it
+            // (syntax, unknown column, `*` alone: "unknown special query").
+            let reason = (error.message ?? "\(error)").trimmingCharacters(in: CharacterSet(charactersIn: ": "))
+            throw StoreError.invalidSearchQuery(query: query, reason: reason)
         }
     }
 }

@@ -42,7 +42,23 @@ struct ExportCommand: ParsableCommand {
             data = Data(subtitleFormat.render(cues).utf8)
         }
         if let out {
-            try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+            var isDirectory: ObjCBool = false
+            let folder = (out as NSString).deletingLastPathComponent
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue {
+                printError("error: --out \(out) is a folder\n  hint: give a file name, e.g. \((out as NSString).appendingPathComponent("video.\(format.rawValue)"))")
+                throw ExitCode(1)
+            }
+            if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+                printError("error: cannot write \(out): the folder \(folder) does not exist")
+                throw ExitCode(1)
+            }
+            do {
+                try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+                printError("error: cannot write \(out): \((posix ?? error.localizedDescription).lowercased())")
+                throw ExitCode(1)
+            }
             printError("wrote \(out)")
         } else {
             FileHandle.standardOutput.write(data)

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Store
 import Testing
 import TestSupport
 
@@ -103,6 +104,22 @@ struct CLITests {
         let r = try Self.vidpipe(["run", "x.yml", "--jobs", "0"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("--jobs must be at least 1"))
+    }
+
+    @Test func searchAndExportMistakesAreOneClearLine() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("store.sqlite")
+        _ = try VidpipeStore(path: db).registerVideo(path: tmp.path("a.mp4"), fingerprint: "f", sizeBytes: 1, mtimeNs: 1)
+        let star = try Self.vidpipe(["search", "*", "--db", db])
+        #expect(star.status == 1)
+        #expect(star.stderr.hasPrefix("error: cannot search for '*': unknown special query. "), "\(star.stderr)")
+        #expect(!star.stderr.contains("SELECT") && star.stderr.split(separator: "\n").count == 1)
+        let missing = try Self.vidpipe(["export", "1", "--db", db, "--out", tmp.path("no/such/x.json")])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "error: cannot write \(tmp.path("no/such/x.json")): the folder \(tmp.path("no/such")) does not exist\n")
+        let folder = try Self.vidpipe(["export", "1", "--db", db, "--out", tmp.url.path])
+        #expect(folder.status == 1)
+        #expect(folder.stderr.hasPrefix("error: --out \(tmp.url.path) is a folder\n"), "\(folder.stderr)")
     }
 
     @Test func readCommandsLeaveAFileThatIsNotAStoreUntouched() throws {
