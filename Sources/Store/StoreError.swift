@@ -10,6 +10,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case invalidSearchQuery(query: String, reason: String)
     /// A file opened read-only that holds no vidpipe store (e.g. an empty or unrelated file).
     case notAStore(path: String)
+    /// SQLite's integrity check found damage (or the file is not a database any more).
+    case damaged(path: String, detail: String)
     /// A store written by an older vidpipe, opened read-only (a run brings it up to date).
     case olderSchema(path: String, version: String)
 
@@ -24,6 +26,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "'\(reference)' matches \(candidates.count) videos (\(shown)); give a longer path or the numeric id"
         case .notAStore(let path):
             return "\(path) is not a vidpipe store (it has no vidpipe schema); give the store a run wrote (--db FILE)"
+        case .damaged(let path, let detail):
+            return "the store \(path) is damaged (\(detail)); nothing was changed. Restore it from a backup, or "
+                + "salvage it with `sqlite3 \(path) .recover | sqlite3 NEW.sqlite` and run with --db NEW.sqlite, "
+                + "or start a new store (results are recomputed)"
         case .olderSchema(let path, let version):
             return "\(path) was written by an older vidpipe (schema \(version), this one reads \(VidpipeStore.schemaVersion)); "
                 + "run a pipeline on it once (vidpipe run) to bring it up to date"

@@ -31,8 +31,13 @@ public final class VidpipeStore: Sendable {
             let header = FileHandle(forReadingAtPath: path).flatMap { try? $0.read(upToCount: 16) } ?? Data()
             guard header == Data("SQLite format 3\u{0}".utf8) else { throw StoreError.notAStore(path: path) }
             configuration.readonly = true
-            pool = try DatabasePool(path: path, configuration: configuration)
-            let applied = try pool.read { db in try SchemaMigrations.migrator.appliedIdentifiers(db) }
+            let applied: Set<String>
+            do {
+                pool = try DatabasePool(path: path, configuration: configuration)
+                applied = try pool.read { db in try SchemaMigrations.migrator.appliedIdentifiers(db) }
+            } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+                throw StoreError.damaged(path: path, detail: error.message ?? "\(error.resultCode)")
+            }
             guard !applied.isEmpty else { throw StoreError.notAStore(path: path) }
             let last = SchemaMigrations.identifiers.last { applied.contains($0) } ?? "none"
             guard applied.isSuperset(of: SchemaMigrations.identifiers) else {
@@ -46,8 +51,33 @@ public final class VidpipeStore: Sendable {
             // WAL + NORMAL keeps every commit atomic; a power loss may only drop the latest commits.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try SchemaMigrations.migrator.migrate(pool)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SchemaMigrations.migrator.migrate(pool)
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            throw StoreError.damaged(path: path, detail: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    /// SQLite's quick integrity check, stopped after `seconds` (a large store is then taken as is).
+    /// Throws `StoreError.damaged` when it finds damage.
+    public func checkIntegrity(seconds: Double = 10) throws {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + seconds)
+        timer.setEventHandler { [pool] in pool.interrupt() }
+        timer.resume()
+        defer { timer.cancel() }
+        let findings: [String]
+        do {
+            findings = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(3)") }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
+            return
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            throw StoreError.damaged(path: path, detail: error.message ?? "\(error.resultCode)")
+        }
+        guard findings == ["ok"] else {
+            throw StoreError.damaged(path: path, detail: findings.joined(separator: "; "))
+        }
     }
 
     // MARK: Runs

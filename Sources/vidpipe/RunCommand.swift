@@ -90,11 +90,15 @@ struct RunCommand: ParsableCommand {
                                                     withIntermediateDirectories: true)
             lock = try RunLock(store: storePath)
             store = try VidpipeStore(path: storePath)
+            try store.checkIntegrity()
         } catch let busy as RunLock.Busy {
             printError("error: \(busy)")
             throw ExitCode(1)
         } catch let locked as RunLock.CannotLock {
             printError("error: \(locked)")
+            throw ExitCode(1)
+        } catch let damaged as StoreError {
+            printError("error: \(damaged)")
             throw ExitCode(1)
         } catch {
             printError("error: cannot open the store \(storePath): \(error)")

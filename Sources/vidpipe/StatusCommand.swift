@@ -52,6 +52,7 @@ func openExistingStore(_ path: String, cache: Bool = false) throws -> VidpipeSto
     }
     do {
         let store = try VidpipeStore(path: path, readOnly: true)  // a vidpipe store of the current schema
+        try store.checkIntegrity()
         let writable = FileManager.default.isWritableFile(atPath: path)
             && FileManager.default.isWritableFile(atPath: (path as NSString).deletingLastPathComponent)
         return cache && writable ? try VidpipeStore(path: path) : store

@@ -122,6 +122,32 @@ struct CLITests {
         #expect(folder.stderr.hasPrefix("error: --out \(tmp.url.path) is a folder\n"), "\(folder.stderr)")
     }
 
+    @Test func aDamagedStoreIsRefusedWithHowToRecover() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("store.sqlite")
+        do {
+            let store = try VidpipeStore(path: db)
+            let video = try store.registerVideo(path: tmp.path("a.mp4"), fingerprint: "f", sizeBytes: 1, mtimeNs: 1)
+            let frames = (0..<200).map { SampledFrame(time: Double($0), shotIndex: nil, phash: UInt64($0), width: 8, height: 8,
+                                                      jpeg: [UInt8](repeating: UInt8($0 % 251), count: 3000)) }
+            try store.replaceStageResult(videoID: video.id, stage: "frames", fingerprint: "x", elapsedSeconds: 0,
+                                         output: .frames(frames))
+        }
+        _ = try runCommand("sqlite3", [db, "PRAGMA wal_checkpoint(TRUNCATE);"])
+        // 4 KiB of 0xFF over a page in the middle of the file.
+        let handle = try #require(FileHandle(forUpdatingAtPath: db))
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: (size / 2) / 4096 * 4096)
+        try handle.write(contentsOf: Data(repeating: 0xFF, count: 4096))
+        try handle.close()
+        for command in [["status", "--db", db], ["run", try Self.writePipeline(tmp.url.path), "--db", db]] {
+            let r = try Self.vidpipe(command)
+            #expect(r.status == 1, "\(command): \(r.stderr)")
+            #expect(r.stderr.contains("error: the store \(db) is damaged ("), "\(command): \(r.stderr)")
+            #expect(r.stderr.contains(".recover"))
+        }
+    }
+
     @Test func readCommandsLeaveAFileThatIsNotAStoreUntouched() throws {
         let tmp = try TemporaryDirectory()
         FileManager.default.createFile(atPath: tmp.path("empty.sqlite"), contents: Data())
