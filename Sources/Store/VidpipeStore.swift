@@ -76,7 +76,12 @@ public final class VidpipeStore: Sendable {
             throw StoreError.damaged(path: path, detail: error.message ?? "\(error.resultCode)")
         }
         guard findings == ["ok"] else {
-            throw StoreError.damaged(path: path, detail: findings.joined(separator: "; "))
+            let lines = findings.map {
+                $0.replacingOccurrences(of: "*** in database main ***", with: "")
+                    .components(separatedBy: .newlines).map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty }.joined(separator: "; ")
+            }
+            throw StoreError.damaged(path: path, detail: lines.joined(separator: "; "))
         }
     }
 
