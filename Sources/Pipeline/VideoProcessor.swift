@@ -70,12 +70,11 @@ final class VideoProcessor: Sendable {
             ($0.stage, StagePlan.Stored(fingerprint: $0.fingerprint, status: $0.status, error: $0.error))
         }
         var plan = StagePlan(stages: graph.stages, stored: Dictionary(stored) { a, _ in a })
+        outcome.stages = plan.outcomes().stages
         if plan.isUpToDate && video.status == .done {
-            outcome.stages = plan.outcomes().stages
             outcome.unchanged = true
             return outcome
         }
-        outcome.stages = plan.outcomes().stages
         if file.sizeBytes == 0 {
             return fail(video, &outcome, "empty file (0 bytes)")
         }

@@ -1,6 +1,4 @@
-import Records
 import Foundation
-import GRDB
 import Synchronization
 
 /// Deterministic kill points for the crash-safety tests: with `VIDPIPE_TEST_KILL_AT=N:mid` the
@@ -17,14 +15,14 @@ enum StoreFaults {
     private static let writes = Atomic<Int>(0)
 
     /// Inside the write transaction, after the stage's rows and stage_results row are written.
-    static func afterStageWrite(_ db: Database) throws {
+    static func afterStageWrite() {
         guard let plan else { return }
         let n = writes.add(1, ordering: .relaxed).newValue
         if plan.mid && n == plan.write { kill(getpid(), SIGKILL) }
     }
 
     /// After the write transaction committed.
-    static func afterCommit() throws {
+    static func afterCommit() {
         guard let plan, !plan.mid, writes.load(ordering: .relaxed) == plan.write else { return }
         kill(getpid(), SIGKILL)
     }

@@ -40,9 +40,9 @@ extension VidpipeStore {
             }
             try Self.upsertStageResult(db, videoID: videoID, stage: stage, fingerprint: fingerprint, status: .done,
                                        error: nil, elapsedSeconds: elapsedSeconds, note: note)
-            try StoreFaults.afterStageWrite(db)
+            StoreFaults.afterStageWrite()
         }
-        try StoreFaults.afterCommit()
+        StoreFaults.afterCommit()
     }
 
     /// In ONE transaction: delete the stage's output rows and upsert `stage_results` with `status`
@@ -53,9 +53,9 @@ extension VidpipeStore {
             try Self.deleteOutputs(db, videoID: videoID, stage: stage)
             try Self.upsertStageResult(db, videoID: videoID, stage: stage, fingerprint: fingerprint, status: status,
                                        error: error, elapsedSeconds: elapsedSeconds, note: nil)
-            try StoreFaults.afterStageWrite(db)
+            StoreFaults.afterStageWrite()
         }
-        try StoreFaults.afterCommit()
+        StoreFaults.afterCommit()
     }
 
     // MARK: Reading results back

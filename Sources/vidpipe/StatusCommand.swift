@@ -42,7 +42,6 @@ struct StatusCommand: ParsableCommand {
     }
 }
 
-/// Opens a store that must already exist (status, export), with an actionable message otherwise.
 /// Opens a store a run wrote, for reading: read-only, never migrated or created. `cache: true` (ask,
 /// semantic search) opens it writable when it is, so model answers are cached in it.
 func openExistingStore(_ path: String, cache: Bool = false) throws -> VidpipeStore {

@@ -22,20 +22,26 @@ struct CLITests {
 
     /// Fails the test when the binary is missing or older than a source file (run `swift build` first).
     static func requireCurrentBinary() throws {
+        if let binaryProblem { throw binaryProblem }
+    }
+
+    /// Checked once per test process: the binary's age against every file under Sources.
+    static let binaryProblem: BinaryProblem? = {
         let modified = { (path: String) in
             (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
         }
         guard let built = modified(binary) else {
-            throw BinaryProblem(description: "\(binary) does not exist: run `swift build` (or `make test`) first")
+            return BinaryProblem(description: "\(binary) does not exist: run `swift build` (or `make test`) first")
         }
         let sources = FileManager.default.enumerator(atPath: packageRoot + "/Sources")
         while let relative = sources?.nextObject() as? String {
             guard relative.hasSuffix(".swift"), let changed = modified(packageRoot + "/Sources/" + relative) else { continue }
             if changed > built {
-                throw BinaryProblem(description: "\(binary) is older than Sources/\(relative): run `swift build` (or `make test`) first")
+                return BinaryProblem(description: "\(binary) is older than Sources/\(relative): run `swift build` (or `make test`) first")
             }
         }
-    }
+        return nil
+    }()
 
     struct BinaryProblem: Error, CustomStringConvertible {
         var description: String

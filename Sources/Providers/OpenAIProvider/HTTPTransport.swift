@@ -14,6 +14,8 @@ final class HTTPTransport: Sendable {
     let providerName: String
     let root: String
     private let apiKey: String?
+    /// Every form of the key and the base URL's credentials, longest first (see `redact`).
+    private let secretForms: [(secret: String, mask: String)]
     private let timeout: Double
     private let policy: RetryPolicy
     private let logger: Logger
@@ -27,6 +29,7 @@ final class HTTPTransport: Sendable {
         providerName = settings.name
         root = settings.root
         self.apiKey = apiKey
+        secretForms = Secrets.forms(apiKey: apiKey, root: settings.root)
         timeout = settings.timeout
         policy = RetryPolicy(retries: settings.retries, backoffBase: settings.backoffBase, maxBackoff: settings.maxBackoff,
                              maxRetryAfter: settings.maxRetryAfter)
@@ -84,7 +87,7 @@ final class HTTPTransport: Sendable {
     /// as is, percent-encoded and JSON-escaped (a server may echo it in any of these), and the
     /// `user:password` of the base URL.
     func redact(_ text: String) -> String {
-        Secrets.forms(apiKey: apiKey, root: root).reduce(text) { $0.replacingOccurrences(of: $1.secret, with: $1.mask) }
+        secretForms.reduce(text) { $0.replacingOccurrences(of: $1.secret, with: $1.mask) }
     }
 
     func error(_ kind: ModelProviderError.Kind, status: Int? = nil, _ message: String) -> ModelProviderError {
