@@ -44,22 +44,30 @@ $PY -c "import srt, webvtt" 2>/dev/null || pip_install srt==3.5.3 webvtt-py==0.6
 # numpy and onnx for the Whisper converter (scripts/models/convert-whisper.py).
 $PY -c "import importlib.metadata as m; m.version('numpy'); assert m.version('onnx') == '1.23.2'" 2>/dev/null || pip_install numpy onnx==1.23.2
 
-# sherpa-onnx's libraries linked into /usr/local/lib (so the loader finds them without an rpath,
-# which SwiftPM does not accept from pkg-config) and a pkg-config file for its C API.
+# sherpa-onnx's libraries and C header copied (not linked: pip's tree may sit in a home folder other
+# users cannot enter, e.g. root's 0700 home) into /usr/local, so the loader finds them without an
+# rpath (which SwiftPM does not accept from pkg-config) and any user, such as a cron service user,
+# can start vidpipe; plus a pkg-config file for the C API.
 sherpa_dir=$($PY -c "import importlib.util as u; print(list(u.find_spec('sherpa_onnx').submodule_search_locations)[0])")
 for lib in libsherpa-onnx-c-api.so libonnxruntime.so; do
-  if [ "$(readlink -f /usr/local/lib/$lib 2>/dev/null)" != "$(readlink -f "$sherpa_dir/lib/$lib")" ]; then
-    $SUDO ln -sf "$sherpa_dir/lib/$lib" /usr/local/lib/$lib
+  if [ -L /usr/local/lib/$lib ] || ! cmp -s "$sherpa_dir/lib/$lib" /usr/local/lib/$lib; then
+    $SUDO rm -f /usr/local/lib/$lib
+    $SUDO install -m 0755 "$sherpa_dir/lib/$lib" /usr/local/lib/$lib
     relink=1
   fi
 done
 [ -n "${relink:-}" ] && $SUDO ldconfig
+include=/usr/local/include/sherpa-onnx/c-api
+if ! cmp -s "$sherpa_dir/include/sherpa-onnx/c-api/c-api.h" "$include/c-api.h"; then
+  $SUDO install -d -m 0755 "$include"
+  $SUDO install -m 0644 "$sherpa_dir/include/sherpa-onnx/c-api/c-api.h" "$include/c-api.h"
+fi
 pcdir=/usr/local/lib/pkgconfig
 pc="$pcdir/sherpa-onnx-c-api.pc"
 want="Name: sherpa-onnx-c-api
 Description: sherpa-onnx C API (from PyPI sherpa-onnx-core 2.0.1)
 Version: 2.0.1
-Cflags: -I$sherpa_dir/include
+Cflags: -I/usr/local/include
 Libs: -L/usr/local/lib -lsherpa-onnx-c-api -lonnxruntime"
 if [ ! -f "$pc" ] || [ "$(cat "$pc")" != "$want" ]; then
   $SUDO mkdir -p "$pcdir"
