@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A file the scan found, with what the fingerprint cache needs.
 public struct InputFile: Sendable, Equatable {
@@ -25,15 +28,31 @@ public struct InputScanner: Sendable {
         public var description: String { "input '\(input)' matches no file or directory" }
     }
 
-    /// Returns files sorted by path, each once; inputs that match nothing are returned as problems.
-    public func scan(_ inputs: [String]) -> (files: [InputFile], problems: [Problem]) {
+    /// A folder the scan could not list (permission denied, I/O error): its files were not processed.
+    public struct UnlistedFolder: Sendable, Equatable, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "cannot list the folder \(path): \(reason); its files were not processed" }
+    }
+
+    public struct Result: Sendable {
+        /// Sorted by path, each once.
+        public var files: [InputFile]
+        /// Inputs that match nothing.
+        public var problems: [Problem]
+        /// Folders that could not be listed, sorted by path, each once.
+        public var unlisted: [UnlistedFolder]
+    }
+
+    public func scan(_ inputs: [String]) -> Result {
         var found: [String: InputFile] = [:]
         var problems: [Problem] = []
+        var lister = Lister()
         for input in inputs {
             let absolute = input.hasPrefix("/") ? input : (baseDirectory as NSString).appendingPathComponent(input)
             let before = found.count
             if input.contains(where: { "*?[{".contains($0) }) {
-                for path in expandGlob(absolute) where !found.keys.contains(path) {
+                for path in expandGlob(absolute, lister: &lister) where !found.keys.contains(path) {
                     if let f = stat(path, explicit: false) { found[path] = f }
                 }
                 if found.count == before { problems.append(Problem(input: input)) }
@@ -46,14 +65,15 @@ public struct InputScanner: Sendable {
                 continue
             }
             if isDirectory.boolValue {
-                for file in walk(path) where found[file] == nil {
+                for file in walk(path, lister: &lister) where found[file] == nil {
                     if let f = stat(file, explicit: false) { found[file] = f }
                 }
             } else if let f = stat(path, explicit: true) {
                 found[path] = f
             }
         }
-        return (found.values.sorted { $0.path < $1.path }, problems)
+        let unlisted = lister.failures.map { UnlistedFolder(path: $0.key, reason: $0.value) }.sorted { $0.path < $1.path }
+        return Result(files: found.values.sorted { $0.path < $1.path }, problems: problems, unlisted: unlisted)
     }
 
     func isMedia(_ path: String) -> Bool {
@@ -61,15 +81,39 @@ public struct InputScanner: Sendable {
         return !name.hasPrefix(".") && extensions.contains((name as NSString).pathExtension.lowercased())
     }
 
-    private func walk(_ directory: String) -> [String] {
-        let url = URL(fileURLWithPath: directory)
-        guard let enumerator = FileManager.default.enumerator(
-            at: url, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else { return [] }
+    /// Lists folders, remembering the ones that cannot be listed with the system's reason.
+    struct Lister {
+        var failures: [String: String] = [:]
+
+        mutating func children(of directory: String) -> [String] {
+            guard let handle = opendir(directory) else {
+                if errno != ENOENT && errno != ENOTDIR { failures[directory] = VideoFingerprint.systemReason(errno) }
+                return []
+            }
+            closedir(handle)
+            return (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        }
+    }
+
+    /// What a folder entry is, without following a symlinked folder (it could loop, or repeat files).
+    enum Entry { case folder, file, other }
+
+    static func entry(_ path: String) -> Entry { entryOf(path) }
+
+    /// Every media file under `directory` (hidden files and folders passed over), folders entered
+    /// only when they are real folders.
+    private func walk(_ directory: String, lister: inout Lister) -> [String] {
         var out: [String] = []
-        for case let file as URL in enumerator {
-            guard (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
-            let path = file.standardizedFileURL.path
-            if isMedia(path) { out.append(path) }
+        var pending = [directory]
+        while let folder = pending.popLast() {
+            for name in lister.children(of: folder) where !name.hasPrefix(".") {
+                let path = (folder as NSString).appendingPathComponent(name)
+                switch Self.entry(path) {
+                case .folder: pending.append(path)
+                case .file: if isMedia(path) { out.append(path) }
+                case .other: break
+                }
+            }
         }
         return out
     }
@@ -86,47 +130,63 @@ public struct InputScanner: Sendable {
 
     /// Expands `{a,b}` alternatives, then matches path components, `**` spanning any number of folders.
     func expandGlob(_ pattern: String) -> [String] {
+        var lister = Lister()
+        return expandGlob(pattern, lister: &lister)
+    }
+
+    private func expandGlob(_ pattern: String, lister: inout Lister) -> [String] {
         var results = Set<String>()
         for alternative in GlobPattern.expandBraces(pattern) {
             let components = alternative.split(separator: "/").map(String.init)
-            match(components[...], in: "/", into: &results)
+            match(components[...], in: "/", into: &results, lister: &lister)
         }
         return results.sorted()
     }
 
-    private func match(_ components: ArraySlice<String>, in directory: String, into results: inout Set<String>) {
+    private func match(_ components: ArraySlice<String>, in directory: String, into results: inout Set<String>,
+                       lister: inout Lister) {
         guard let head = components.first else { return }
         let rest = components.dropFirst()
-        let fm = FileManager.default
         if head == "**" {
-            match(rest, in: directory, into: &results)  // zero folders
+            match(rest, in: directory, into: &results, lister: &lister)  // zero folders
             // Real folders only, as a directory scan: a symlinked folder (`ln -s . self`, `ln -s .. up`)
             // would loop forever or find the same file under endless names.
-            for child in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where !child.hasPrefix(".") {
+            for child in lister.children(of: directory) where !child.hasPrefix(".") {
                 let path = (directory as NSString).appendingPathComponent(child)
-                if (try? fm.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeDirectory {
-                    match(components, in: path, into: &results)
-                }
+                if Self.entry(path) == .folder { match(components, in: path, into: &results, lister: &lister) }
             }
             return
         }
         let candidates: [String]
         if head.contains(where: { "*?[".contains($0) }) {
-            let children = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
-            candidates = children.filter { !$0.hasPrefix(".") && GlobPattern.matches($0, pattern: head) }
+            candidates = lister.children(of: directory).filter { !$0.hasPrefix(".") && GlobPattern.matches($0, pattern: head) }
         } else {
             candidates = [head]
         }
         for name in candidates {
             let path = (directory as NSString).appendingPathComponent(name)
             var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { continue }
             if rest.isEmpty {
                 if !isDir.boolValue { results.insert(path) }
             } else if isDir.boolValue {
-                match(rest, in: path, into: &results)
+                match(rest, in: path, into: &results, lister: &lister)
             }
         }
+    }
+}
+
+private func entryOf(_ path: String) -> InputScanner.Entry {
+    var info = Glibc.stat()
+    guard lstat(path, &info) == 0 else { return .other }
+    switch info.st_mode & S_IFMT {
+    case S_IFDIR: return .folder
+    case S_IFREG: return .file
+    case S_IFLNK:
+        // A symlinked file counts as a file; a symlinked folder is not entered.
+        guard stat(path, &info) == 0 else { return .other }
+        return info.st_mode & S_IFMT == S_IFREG ? .file : .other
+    default: return .other
     }
 }
 

@@ -39,16 +39,28 @@ public struct RunSummary: Codable, Sendable {
     public struct Failure: Codable, Sendable {
         public var path: String
         public var error: String
+        public init(path: String, error: String) {
+            self.path = path
+            self.error = error
+        }
     }
     public var videos = Videos()
     public var stages: [StageCounts] = []
     public var failures: [Failure] = []
     public var warnings: [Failure] = []
+    /// Folders a scan could not list (their files were not processed), with the reason.
+    public var skipped_folders: [Failure] = []
     public var elapsed_s: Double = 0
     public var interrupted = false
+    /// Set when the store itself failed (disk full, I/O error, damage): the run stopped starting
+    /// videos; the ones it could not finish are pending and nothing is recorded against them.
+    public var store_error: String?
 
-    /// DESIGN.md's exit codes: 0 all done, 2 some inputs failed, 3 interrupted or out of time (resumable).
+    /// DESIGN.md's exit codes: 0 all done, 1 the store failed (nothing was blamed on inputs),
+    /// 2 some inputs failed, 3 interrupted or out of time (resumable).
     public var exitCode: Int32 {
+        if store_error != nil { return 1 }
+        if !skipped_folders.isEmpty && !interrupted && videos.pending == 0 { return 2 }
         if interrupted || videos.pending > 0 { return 3 }
         return videos.failed > 0 ? 2 : 0
     }
@@ -98,7 +110,7 @@ public final class PipelineRunner: Sendable {
         // The `jobs` workers coordinate (decode, hand frames to sinks, wait); they hold no CPU budget.
         runLanes(width: min(options.jobs, files.count), label: "vidpipe.video-job") { [self] worker in
             while true {
-                if stopRequested.current { return }
+                if stopRequested.current || processor.storeFault.current != nil { return }
                 if let deadline, Date() >= deadline { return }
                 guard let index = next.take() else { return }
                 let file = files[index]
@@ -107,6 +119,7 @@ public final class PipelineRunner: Sendable {
                 // Only after real work: an unchanged video allocates nothing worth returning, and
                 // trimming walks the heap.
                 if !outcome.unchanged { MemoryTuning.releaseFreedMemory() }
+                if outcome.status == .stopped { onVideo(outcome); return }
                 progress.finished(file.path, bytes: file.sizeBytes, failed: outcome.status == .failed, unchanged: outcome.unchanged)
                 outcomes.withLock { $0.append(outcome) }
                 logger.trace("video finished", metadata: ["worker": "\(worker)", "path": "\(file.path)"])
@@ -120,6 +133,7 @@ public final class PipelineRunner: Sendable {
         summary.videos.unchanged = all.filter(\.unchanged).count
         summary.videos.pending = files.count - all.count
         summary.interrupted = stopRequested.current || summary.videos.pending > 0
+        summary.store_error = processor.storeFault.current
         summary.failures = all.compactMap { o in o.error.map { RunSummary.Failure(path: o.path, error: $0) } }
         summary.warnings = all.flatMap { o in o.warnings.map { RunSummary.Failure(path: o.path, error: $0) } }
         summary.stages = graph.stages.map { stage in
@@ -136,8 +150,14 @@ public final class PipelineRunner: Sendable {
             return counts
         }
         summary.elapsed_s = Date().timeIntervalSince(started)
-        try store.finishRun(id: runID, status: summary.interrupted ? .interrupted : (summary.videos.failed > 0 ? .failed : .done),
-                            videosDone: summary.videos.done, videosFailed: summary.videos.failed)
+        do {
+            try store.finishRun(id: runID, status: summary.store_error != nil ? .failed
+                                    : summary.interrupted ? .interrupted : (summary.videos.failed > 0 ? .failed : .done),
+                                videosDone: summary.videos.done, videosFailed: summary.videos.failed)
+        } catch {
+            // With the store failing, the summary still comes out; the run row is closed by the next run.
+            guard summary.store_error != nil else { throw error }
+        }
         return summary
     }
 }

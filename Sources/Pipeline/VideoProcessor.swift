@@ -5,10 +5,13 @@ import MediaIO
 import ModelAPI
 import Stages
 import Store
+import Workers
 
 /// How one video ended in this run.
 public struct VideoOutcome: Sendable {
-    public enum Status: String, Sendable { case done, failed }
+    /// `stopped`: not finished because the store failed (disk full, I/O error); nothing is
+    /// recorded against the input, the next run resumes it.
+    public enum Status: String, Sendable { case done, failed, stopped }
     public var path: String
     public var status: Status
     /// Nothing had to run: every stage's result was already in the store.
@@ -17,6 +20,12 @@ public struct VideoOutcome: Sendable {
     public var warnings: [String]
     /// How each stage ended in this run.
     public var stages: [String: StageOutcome]
+}
+
+/// The store failed while a video was processed (see `VidpipeStore.failure`).
+struct StoreFault: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }
 
 /// Runs the stage graph over one video: plans, decodes once per wave, writes each stage's result atomically.
@@ -28,6 +37,8 @@ final class VideoProcessor: Sendable {
     let providers: ModelProviders
     /// Frames waiting per stage before the decoder blocks.
     static let queueCapacity = 8
+    /// The first failure of the store itself in this run (see `VidpipeStore.failure`).
+    let storeFault = Locked<String?>(nil)
 
     init(graph: PipelineGraph, store: VidpipeStore, progress: RunProgress, logger: Logger, providers: ModelProviders = .none) {
         self.graph = graph
@@ -44,24 +55,65 @@ final class VideoProcessor: Sendable {
             if let known = try store.knownVideo(path: file.path, sizeBytes: file.sizeBytes, mtimeNs: file.mtimeNs) {
                 video = known
             } else {
-                let fingerprint = try VideoFingerprint.compute(path: file.path)
+                let fingerprint: String
+                do {
+                    fingerprint = try VideoFingerprint.compute(path: file.path)
+                } catch {
+                    // Recorded as a failed video, so `status` shows it; the next run tries it again.
+                    let reason = "cannot read the file: \(error.reason)"
+                    try store.recordUnreadable(path: file.path, sizeBytes: file.sizeBytes, mtimeNs: file.mtimeNs, error: reason)
+                    outcome.status = .failed
+                    outcome.error = reason
+                    return outcome
+                }
+                if let other = try store.video(fingerprint: fingerprint), other.path != file.path, Self.stillThere(other) {
+                    // A copy of a video still in place: processed once, under the path it was first seen at.
+                    try store.forgetVideo(path: file.path)
+                    outcome.unchanged = true
+                    outcome.warnings = ["same content as \(other.path); its results are stored once, under that path"]
+                    return outcome
+                }
                 video = try store.registerVideo(path: file.path, fingerprint: fingerprint, sizeBytes: file.sizeBytes,
                                                 mtimeNs: file.mtimeNs)
             }
         } catch {
-            outcome.status = .failed
-            outcome.error = "cannot read the file: \(error.localizedDescription)"
-            return outcome
+            return stopped(&outcome, error)
         }
         do {
             return try process(file, video: video, outcome: outcome)
         } catch {
+            if noteStoreFault(error) || storeFault.current != nil { return stopped(&outcome, error) }
             let message = "store error: \(error)"
             try? store.setVideoStatus(videoID: video.id, status: .failed, error: message, warnings: [])
             outcome.status = .failed
             outcome.error = message
             return outcome
         }
+    }
+
+    /// The file a row names is still there with the row's size (so another path with the same content is a copy).
+    static func stillThere(_ video: VideoRow) -> Bool {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: video.path) else { return false }
+        return (attributes[.type] as? FileAttributeType) == .typeRegular
+            && (attributes[.size] as? NSNumber)?.int64Value == video.sizeBytes
+    }
+
+    /// Notes `error` as the run's store fault when it is one (disk full, I/O error, damage); true then.
+    @discardableResult
+    func noteStoreFault(_ error: any Error) -> Bool {
+        guard let fault = store.failure(error) else { return false }
+        storeFault.withLock { if $0 == nil { $0 = fault } }
+        return true
+    }
+
+    /// The video could not be finished because the store failed: nothing is recorded against it.
+    private func stopped(_ outcome: inout VideoOutcome, _ error: any Error) -> VideoOutcome {
+        noteStoreFault(error)
+        outcome.status = .stopped
+        outcome.unchanged = false
+        outcome.error = storeFault.current ?? "store error: \(error)"
+        storeFault.withLock { if $0 == nil { $0 = outcome.error } }
+        return outcome
     }
 
     private func process(_ file: InputFile, video: VideoRow, outcome start: VideoOutcome) throws -> VideoOutcome {
@@ -99,7 +151,9 @@ final class VideoProcessor: Sendable {
             let actions = plan.nextWave(hasVideo: info.hasVideo, hasAudio: info.hasAudio)
             if actions.isEmpty { break }
             for (name, state) in wave.carryOut(actions) { plan.finish(name, state) }
-            outcome.warnings += wave.warnings
+            // Each wave decodes the file again and meets the same damage: each warning once.
+            outcome.warnings += wave.warnings.filter { !outcome.warnings.contains($0) }
+            if let fault = storeFault.current { throw StoreFault(message: fault) }
         }
 
         let (stages, failures) = plan.outcomes()
@@ -112,7 +166,11 @@ final class VideoProcessor: Sendable {
     }
 
     private func fail(_ video: VideoRow, _ outcome: inout VideoOutcome, _ reason: String) -> VideoOutcome {
-        try? store.setVideoStatus(videoID: video.id, status: .failed, error: reason, warnings: [])
+        do {
+            try store.setVideoStatus(videoID: video.id, status: .failed, error: reason, warnings: [])
+        } catch {
+            return stopped(&outcome, error)
+        }
         outcome.status = .failed
         outcome.error = reason
         return outcome
@@ -127,6 +185,7 @@ final class VideoProcessor: Sendable {
                                          elapsedSeconds: elapsed, output: output, frameStage: stage.from.first,
                                          note: [note, output.note].compactMap { $0 }.joined(separator: "; ").nilIfEmpty)
         } catch {
+            if noteStoreFault(error) { return .failed("could not store the result: \(storeFault.current ?? "")") }
             return record(stage, video, .failed("could not store the result: \(error)"), elapsed: elapsed)
         }
         for sidecar in stage.sidecars(context, output) {
@@ -152,6 +211,7 @@ final class VideoProcessor: Sendable {
             try store.recordStageOutcome(videoID: video.id, stage: stage.name, fingerprint: stage.fingerprint,
                                          status: status, error: message, elapsedSeconds: elapsed)
         } catch {
+            noteStoreFault(error)
             logger.error("cannot record stage outcome", metadata: ["video": "\(video.path)", "stage": "\(stage.name)", "error": "\(error)"])
         }
         if status == .failed {

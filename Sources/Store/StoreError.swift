@@ -1,3 +1,5 @@
+import GRDB
+
 /// Errors the store raises itself (SQLite failures surface as GRDB's `DatabaseError`).
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// No `videos` row has this id.
@@ -36,6 +38,35 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .invalidSearchQuery(let query, let reason):
             return "cannot search for '\(query)': \(reason). Words match anywhere; put punctuation and operators "
                 + "inside double quotes for a literal phrase, e.g. '\"c++ compiler\"'"
+        }
+    }
+}
+
+extension VidpipeStore {
+    /// When `error` is a failure of the store itself — its disk is full, it cannot be written, it
+    /// is damaged — rather than of the input being processed, one line that says so and names the
+    /// store; else nil. A run stops starting videos on such an error and never records it against
+    /// an input.
+    public func failure(_ error: any Error) -> String? { Self.failure(error, path: path) }
+
+    /// `failure(_:)` for the store at `path` (e.g. while it is being opened).
+    public static func failure(_ error: any Error, path: String) -> String? {
+        if let error = error as? StoreError, case .damaged = error { return error.description }
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            return "disk full at \(path): the store cannot grow; free space on its file system (or move it with --db), "
+                + "then run again to resume"
+        case .SQLITE_IOERR:
+            return "I/O error writing the store \(path) (\(error.message ?? "disk error")); check its disk, then run again to resume"
+        case .SQLITE_READONLY:
+            return "the store \(path) cannot be written any more (\(error.message ?? "read-only")); make it writable, then run again"
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return StoreError.damaged(path: path, detail: error.message ?? "\(error.resultCode)").description
+        case .SQLITE_CANTOPEN:
+            return "cannot open the store's files at \(path) (\(error.message ?? "cannot open")); check its folder, then run again"
+        default:
+            return nil
         }
     }
 }

@@ -9,8 +9,49 @@ extension VidpipeStore {
     public func knownVideo(path: String, sizeBytes: Int64, mtimeNs: Int64) throws -> VideoRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(VideoRow.selectColumns) FROM videos WHERE path = ? AND size_bytes = ? AND mtime_ns = ?",
+                db, sql: """
+                    SELECT \(VideoRow.selectColumns) FROM videos
+                    WHERE path = ? AND size_bytes = ? AND mtime_ns = ? AND fingerprint NOT LIKE '\(Self.unreadablePrefix)%'
+                    """,
                 arguments: [path, sizeBytes, mtimeNs]).map(VideoRow.init(row:))
+        }
+    }
+
+    /// The video with this content fingerprint, wherever it is.
+    public func video(fingerprint: String) throws -> VideoRow? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(VideoRow.selectColumns) FROM videos WHERE fingerprint = ?",
+                             arguments: [fingerprint]).map(VideoRow.init(row:))
+        }
+    }
+
+    /// Deletes the row registered at `path` with its results, if any (the file there now holds
+    /// content the store keeps under another path).
+    public func forgetVideo(path: String) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM videos WHERE path = ?", arguments: [path]) }
+    }
+
+    /// The fingerprint of a file that could not be read: a stand-in, unique by path, never taken as
+    /// content (`knownVideo` skips it, so the next run tries the file again).
+    public static let unreadablePrefix = "unreadable:"
+
+    /// Records a file found on this run that cannot be read (permission denied, I/O error) as a
+    /// failed video with the reason, in one transaction. Any earlier row at this path is replaced:
+    /// the file there changed (its size or mtime differ) and its content cannot be known. When the
+    /// file becomes readable, `registerVideo` replaces this row by the real one.
+    @discardableResult
+    public func recordUnreadable(path: String, sizeBytes: Int64, mtimeNs: Int64, error: String) throws -> VideoRow {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM videos WHERE path = ?", arguments: [path])
+            try db.execute(
+                sql: """
+                    INSERT INTO videos (path, fingerprint, size_bytes, mtime_ns, status, error, updated_at)
+                    VALUES (?, ?, ?, ?, 'failed', ?, \(SchemaMigrations.nowSQL))
+                    """,
+                arguments: [path, Self.unreadablePrefix + path, sizeBytes, mtimeNs, error])
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(VideoRow.selectColumns) FROM videos WHERE id = ?", arguments: [db.lastInsertedRowID])
+            return VideoRow(row: row!)
         }
     }
 

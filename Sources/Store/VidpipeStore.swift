@@ -1,6 +1,9 @@
 import Records
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The vidpipe SQLite store: one file in WAL mode, opened through a GRDB `DatabasePool`.
 ///
@@ -14,7 +17,9 @@ public final class VidpipeStore: Sendable {
     /// The identifier of the last migration, i.e. the schema this build writes.
     public static let schemaVersion: String = SchemaMigrations.identifiers.last!
 
-    let pool: DatabasePool
+    /// A `DatabasePool` (WAL: readers never block the writer), or for a read-only store in a folder
+    /// this user cannot write, a `DatabaseQueue` on the file opened immutable.
+    let pool: any DatabaseWriter
 
     /// Opens (creating if needed, parent directories included) the store at `path` and brings its
     /// schema up to date. With `readOnly`, opens an existing store without writing anything (what
@@ -31,10 +36,24 @@ public final class VidpipeStore: Sendable {
             let header = FileHandle(forReadingAtPath: path).flatMap { try? $0.read(upToCount: 16) } ?? Data()
             guard header == Data("SQLite format 3\u{0}".utf8) else { throw StoreError.notAStore(path: path) }
             configuration.readonly = true
-            let applied: Set<String>
+            var applied: Set<String>
             do {
-                pool = try DatabasePool(path: path, configuration: configuration)
+                let folder = (path as NSString).deletingLastPathComponent
+                let walFiles = [path + "-wal", path + "-shm"].filter { FileManager.default.fileExists(atPath: $0) }
+                if access(folder.isEmpty ? "." : folder, W_OK) != 0 && walFiles.isEmpty {
+                    // WAL readers need a `-shm` file next to the store, which this user cannot create;
+                    // with no WAL file there nobody is writing it, and SQLite can read it as immutable.
+                    pool = try DatabaseQueue(path: Self.immutableURI(path), configuration: configuration)
+                } else {
+                    pool = try DatabasePool(path: path, configuration: configuration)
+                }
                 applied = try pool.read { db in try SchemaMigrations.migrator.appliedIdentifiers(db) }
+                // A run bringing the store up to date right now: wait for it (a few seconds at most).
+                let deadline = Date().addingTimeInterval(10)
+                while !applied.isSuperset(of: SchemaMigrations.identifiers) && Self.runHoldsLock(path) && Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.1)
+                    applied = try pool.read { db in try SchemaMigrations.migrator.appliedIdentifiers(db) }
+                }
             } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
                 throw StoreError.damaged(path: path, detail: error.message ?? "\(error.resultCode)")
             }
@@ -52,11 +71,65 @@ public final class VidpipeStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
+            if !FileManager.default.fileExists(atPath: path) { try Self.create(path, configuration) }
             pool = try DatabasePool(path: path, configuration: configuration)
             try SchemaMigrations.migrator.migrate(pool)
         } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
             throw StoreError.damaged(path: path, detail: error.message ?? "\(error.resultCode)")
         }
+    }
+
+    /// An SQLite URI that opens `path` read-only as an immutable file (no locks, no `-shm`).
+    static func immutableURI(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
+    }
+
+    /// Whether a run holds the store's lock (`STORE.lock`, see the run lock in Pipeline) now.
+    static func runHoldsLock(_ path: String) -> Bool {
+        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let fd = open(real + ".lock", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
+
+    /// Creates a new store atomically: the schema is written to `STORE.new` and the file renamed
+    /// into place, so a reader never sees a store without its full schema (it sees no file, then
+    /// the whole store). The caller holds the run lock, so no other run creates it at once.
+    private static func create(_ path: String, _ configuration: Configuration) throws {
+        let staging = path + ".new"
+        let leftovers = [staging, staging + "-wal", staging + "-shm"]
+        for file in leftovers { try? FileManager.default.removeItem(atPath: file) }
+        do {
+            let pool = try DatabasePool(path: staging, configuration: configuration)
+            try SchemaMigrations.migrator.migrate(pool)
+            try pool.close()
+            guard rename(staging, path) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            }
+        } catch {
+            for file in leftovers { try? FileManager.default.removeItem(atPath: file) }
+            throw error
+        }
+    }
+
+    /// Closes the store at the end of a run: when no other process has it open, SQLite folds the WAL
+    /// into the database file and removes the `-wal` and `-shm` files, so a finished run leaves one
+    /// self-contained file. With readers still attached the WAL stays (a valid store either way),
+    /// and nothing here waits for them. Nothing may use the store afterwards.
+    public func close() {
+        try? pool.close()
+        guard pool is DatabasePool else { return }
+        // The pool's read-only reader connections close last and cannot remove the WAL; one
+        // connection opened and closed alone does.
+        try? DatabaseQueue(path: path).close()
     }
 
     /// SQLite's quick integrity check, stopped after `seconds` (a large store is then taken as is).
@@ -87,9 +160,12 @@ public final class VidpipeStore: Sendable {
 
     // MARK: Runs
 
-    /// Records the start of a run and returns its id.
+    /// Records the start of a run and returns its id. The caller holds the run lock, so a run still
+    /// marked `running` ended without closing its row (killed, or its disk was full): it becomes
+    /// `interrupted`, its `finished_at` left NULL.
     public func beginRun(pipelineName: String, pipelineHash: String) throws -> Int64 {
         try pool.write { db in
+            try db.execute(sql: "UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
             try db.execute(
                 sql: "INSERT INTO runs (pipeline_name, pipeline_hash, started_at, status) VALUES (?, ?, \(SchemaMigrations.nowSQL), 'running')",
                 arguments: [pipelineName, pipelineHash])

@@ -45,23 +45,34 @@ final class ProgressDisplay: Sendable {
         let s = progress.snapshot
         let position = "[\(s.videosFinished)/\(s.videosTotal)]"
         let line: String
+        let path = Printable.line(outcome.path)
+        let warn = outcome.warnings.isEmpty ? "" : " (warning: \(outcome.warnings.joined(separator: "; ")))"
         switch outcome.status {
-        case .failed: line = "\(position) failed \(outcome.path): \(outcome.error ?? "unknown error")"
+        case .failed: line = "\(position) failed \(path): \(outcome.error ?? "unknown error")"
         case .done where outcome.unchanged:
-            guard verbose || !isTerminal else { return }
-            line = "\(position) unchanged \(outcome.path)"
+            guard verbose || !isTerminal || !outcome.warnings.isEmpty else { return }
+            line = "\(position) unchanged \(path)\(warn)"
         case .done:
-            let warn = outcome.warnings.isEmpty ? "" : " (warning: \(outcome.warnings.joined(separator: "; ")))"
-            line = "\(position) done \(outcome.path)\(warn)"
+            line = "\(position) done \(path)\(warn)"
+        case .stopped:
+            line = "\(position) not finished \(path): \(outcome.error ?? "store error")"
         }
-        message(line)
+        message(Printable.line(line))
     }
 
     func summary(_ summary: RunSummary) {
         let v = summary.videos
         var text = String(format: "vidpipe: %d done (%d unchanged), %d failed, %d pending in %.1f s",
                           v.done, v.unchanged, v.failed, v.pending, summary.elapsed_s)
-        if v.pending > 0 { text += "; interrupted — run again to resume" }
+        if let storeError = summary.store_error {
+            text += "\nerror: \(Printable.line(storeError))"
+        } else if v.pending > 0 {
+            text += "; interrupted — run again to resume"
+        }
+        if !summary.skipped_folders.isEmpty {
+            text += "\nwarning: \(summary.skipped_folders.count) folder\(summary.skipped_folders.count == 1 ? "" : "s") "
+                + "could not be listed; their files were not processed (listed above)"
+        }
         write(text + "\n")
     }
 

@@ -71,8 +71,10 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let scanner = InputScanner(extensions: graph.config.extensions, baseDirectory: base)
-        let (files, problems) = scanner.scan(inputs)
+        let scan = scanner.scan(inputs)
+        let (files, problems) = (scan.files, scan.problems)
         for problem in problems { printError("warning: \(problem)") }
+        for folder in scan.unlisted { printError("warning: \(Printable.line(folder.description))") }
         if !paths.isEmpty && !problems.isEmpty && files.isEmpty {
             printError("error: none of the given paths exist")
             throw ExitCode(1)
@@ -101,7 +103,7 @@ struct RunCommand: ParsableCommand {
             printError("error: \(damaged)")
             throw ExitCode(1)
         } catch {
-            printError("error: cannot open the store \(storePath): \(error)")
+            printError("error: \(VidpipeStore.failure(error, path: storePath) ?? "cannot open the store \(storePath): \(error)")")
             throw ExitCode(1)
         }
         defer { withExtendedLifetime(lock) {} }
@@ -128,10 +130,20 @@ struct RunCommand: ParsableCommand {
         printError("vidpipe: \(graph.config.name): \(files.count) file\(files.count == 1 ? "" : "s"), "
                    + "\(graph.stages.count) stages, store \(storePath)")
         display.start()
-        let summary = try runner.run(files: files) { outcome in display.videoFinished(outcome) }
+        var summary: RunSummary
+        do {
+            summary = try runner.run(files: files) { outcome in display.videoFinished(outcome) }
+        } catch {
+            providers.shutdown()
+            display.stop()
+            printError("error: \(store.failure(error) ?? "cannot write the store \(storePath): \(error)")")
+            throw ExitCode(1)
+        }
+        summary.skipped_folders = scan.unlisted.map { RunSummary.Failure(path: $0.path, error: "cannot list the folder: \($0.reason)") }
         providers.shutdown()
         display.stop()
         withExtendedLifetime(signals) {}
+        if summary.store_error == nil { store.close() }
         display.summary(summary)
         if json { try printJSON(summary) }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
