@@ -20,7 +20,7 @@ struct Vidpipe: ParsableCommand {
     static func main() {
         MemoryTuning.limitArenas()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(DashArguments.checked(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             let code = exitCode(for: error)
@@ -30,6 +30,49 @@ struct Vidpipe: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+}
+
+/// Words that start with one `-` but are no cluster of vidpipe's short flags (`-v`, `-h`).
+/// ArgumentParser would read `-leading-dash.mp4` as a cluster holding `-h` and print the help: an
+/// existing file of that name is passed as `./NAME`, anything else is an unknown option.
+enum DashArguments {
+    static let shortFlags: Set<Character> = ["v", "h"]
+
+    struct Unknown: CustomStringConvertible {
+        var word: String
+        var description: String {
+            "error: unknown option '\(Printable.line(word))'; a file whose name starts with '-' is given as ./\(Printable.line(word)) "
+                + "(or after --)"
+        }
+    }
+
+    static func checked(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var afterSeparator = false
+        for word in arguments {
+            if afterSeparator || word == "--" {
+                afterSeparator = true
+                out.append(word)
+                continue
+            }
+            guard word.hasPrefix("-"), !word.hasPrefix("--"), word.count > 2,
+                  !word.dropFirst().allSatisfy(shortFlags.contains) else {
+                out.append(word)
+                continue
+            }
+            // A negative number is a value (e.g. a start time), not an option.
+            if Double(word) != nil {
+                out.append(word)
+                continue
+            }
+            guard FileManager.default.fileExists(atPath: word) else {
+                FileHandle.standardError.write(Data((Unknown(word: word).description + "\n").utf8))
+                Foundation.exit(1)
+            }
+            out.append("./" + word)
+        }
+        return out
     }
 }
 

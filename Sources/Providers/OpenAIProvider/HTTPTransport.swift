@@ -252,6 +252,8 @@ enum Secrets {
         var forms: [(String, String)] = []
         if let credentials = credentials(root) {
             forms.append((credentials + "@", "[credentials]@"))
+            // As an HTTP client sends them (Basic authorization), should a server echo its headers.
+            forms.append((Data(credentials.utf8).base64EncodedString(), "[credentials]"))
             // The bare password too, where it is long enough not to mask ordinary words.
             if let password = URLComponents(string: root)?.password, password.count >= 6 {
                 forms.append((password, "[password]"))
