@@ -310,7 +310,7 @@ struct ReliabilityTests {
                     "-c:v", "libx264", "-c:a", "libopus", "-shortest"], output: mkv)
         let a = [UInt8](try Data(contentsOf: URL(fileURLWithPath: mp4)))
         let b = [UInt8](try Data(contentsOf: URL(fileURLWithPath: mkv)))
-        var rng = SplitMix(seed: 14)
+        var rng = SeededRandom(seed: 14)
         var corpus: [String: [UInt8]] = [:]
         for fraction in [0.1, 0.5, 0.9] {
             corpus["trunc-\(Int(fraction * 100)).mp4"] = Array(a.prefix(Int(Double(a.count) * fraction)))
@@ -365,18 +365,5 @@ struct ReliabilityTests {
         guard haystack.count >= needle.count else { return nil }
         for i in 0...(haystack.count - needle.count) where haystack[i..<i + needle.count].elementsEqual(needle) { return i }
         return nil
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a campaign's cases are the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// Subtitle file formats vidpipe writes, and their rendering from caption cues.
 ///
 /// Rendering is defensive about cues loaded from anywhere: cues are written in start-time order
-/// and numbered 1…n in that order; line breaks inside a line become spaces; empty lines are
+/// and numbered 1…n in that order; line breaks and control characters inside a line become spaces; empty lines are
 /// dropped and a cue with no text left is skipped; negative times are written as 0 and an end
 /// before its start as the start.
 public enum SubtitleFormat: String, Sendable, CaseIterable, Codable {
@@ -27,7 +27,10 @@ public enum SubtitleFormat: String, Sendable, CaseIterable, Codable {
                 out += "NOTE " + Self.removeArrows(Self.singleLine(note)) + "\n\n"
             }
         }
-        let ordered = cues.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }
+        // By the time written (a NaN or negative start is written, and so sorted, as 0).
+        let ordered = cues.enumerated().sorted {
+            (Self.clampedTime($0.element.start), $0.offset) < (Self.clampedTime($1.element.start), $1.offset)
+        }
         var number = 0
         for (_, cue) in ordered {
             let lines = cue.lines.map { Self.singleLine($0) }.filter { !$0.isEmpty }.map(escape)
@@ -70,9 +73,14 @@ public enum SubtitleFormat: String, Sendable, CaseIterable, Codable {
         seconds.isFinite ? max(0, seconds) : 0
     }
 
-    /// Collapses every run of whitespace (line breaks included) into one space and trims the ends.
+    /// Collapses every run of whitespace (line breaks included) into one space and trims the ends;
+    /// control characters (NUL, ESC, DEL…), which no subtitle shows and some parsers refuse, count
+    /// as spaces.
     private static func singleLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let visible = text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            ? String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+            : text
+        return visible.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     private static func removeArrows(_ text: String) -> String {
