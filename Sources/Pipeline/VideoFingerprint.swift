@@ -9,11 +9,10 @@ import Workers
 /// video only when every byte is the same. A renamed or moved file keeps its fingerprint.
 ///
 /// The hash reads the whole file once, when a path is new or its size or mtime changed (the store
-/// caches the fingerprint by path, size and mtime): on the machine in docs/benchmarks.md, about
-/// 1.1 s per GB from the page cache and at the disk's read speed otherwise — small next to decoding
-/// the same file. Stores written before 0.6 hold `v1-` fingerprints (a hash of eight sampled 64 KiB
-/// blocks, which two files differing elsewhere could share); such a row keeps its fingerprint until
-/// its file changes.
+/// caches the fingerprint by path, size and mtime): about 1.2 s per GiB from the page cache on the
+/// machine in docs/benchmarks.md, the disk's read speed otherwise — small next to decoding the same
+/// file. Older stores hold `v1-` fingerprints (a hash of eight sampled 64 KiB blocks, which two
+/// files differing elsewhere could share); such a row keeps its fingerprint until its file changes.
 public enum VideoFingerprint {
     /// Read size: large enough that the syscall count does not matter, small enough to stay in cache.
     static let chunk = 1 << 20
