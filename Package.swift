@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -66,10 +68,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // `vidpipe serve`: the read-only web viewer (pages, JSON API, media with Range) on Hummingbird.
+        .target(
+            name: "Viewer",
+            dependencies: [
+                "Store", "Records", "Stages",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Pipeline", "Store", "Stages", "ModelAPI", "OpenAIProvider", "Workers",
+                "Pipeline", "Store", "Stages", "ModelAPI", "OpenAIProvider", "Workers", "Viewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,7 +116,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Stages", "TestSupport", "OpenAITestServer"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Stages", "Workers", "TestSupport", "OpenAITestServer"]),
+        .testTarget(
+            name: "ViewerTests",
+            dependencies: [
+                "Viewer", "Store", "Records", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,6 +19,7 @@ packages=(
   fonts-dejavu-core                                     # drawtext fixtures
   espeak-ng                                             # non-English speech for the multilingual Whisper tests
   python3-pip
+  curl                                                  # the serve tests fetch pages as a client would
 )
 
 missing=()

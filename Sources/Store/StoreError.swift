@@ -16,6 +16,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case damaged(path: String, detail: String)
     /// A store written by an older vidpipe, opened read-only (a run brings it up to date).
     case olderSchema(path: String, version: String)
+    /// A store written by a newer vidpipe: this one neither reads nor writes it.
+    case newerSchema(path: String, version: String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .olderSchema(let path, let version):
             return "\(path) was written by an older vidpipe (schema \(version), this one reads \(VidpipeStore.schemaVersion)); "
                 + "run a pipeline on it once (vidpipe run) to bring it up to date"
+        case .newerSchema(let path, let version):
+            return "\(path) was written by a newer vidpipe (schema \(version), this one knows up to \(VidpipeStore.schemaVersion)); "
+                + "use that vidpipe, or a new store"
         case .invalidSearchQuery(let query, let reason):
             return "cannot search for '\(query)': \(reason). Words match anywhere; put punctuation and operators "
                 + "inside double quotes for a literal phrase, e.g. '\"c++ compiler\"'"

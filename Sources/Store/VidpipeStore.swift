@@ -58,6 +58,9 @@ public final class VidpipeStore: Sendable {
                 throw StoreError.damaged(path: path, detail: error.message ?? "\(error.resultCode)")
             }
             guard !applied.isEmpty else { throw StoreError.notAStore(path: path) }
+            if let newer = applied.subtracting(SchemaMigrations.identifiers).sorted().last {
+                throw StoreError.newerSchema(path: path, version: newer)
+            }
             let last = SchemaMigrations.identifiers.last { applied.contains($0) } ?? "none"
             guard applied.isSuperset(of: SchemaMigrations.identifiers) else {
                 throw StoreError.olderSchema(path: path, version: last)
@@ -73,6 +76,10 @@ public final class VidpipeStore: Sendable {
         do {
             if !FileManager.default.fileExists(atPath: path) { try Self.create(path, configuration) }
             pool = try DatabasePool(path: path, configuration: configuration)
+            let applied = try pool.read { db in try SchemaMigrations.migrator.appliedIdentifiers(db) }
+            if let newer = applied.subtracting(SchemaMigrations.identifiers).sorted().last {
+                throw StoreError.newerSchema(path: path, version: newer)
+            }
             try SchemaMigrations.migrator.migrate(pool)
         } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
             throw StoreError.damaged(path: path, detail: error.message ?? "\(error.resultCode)")

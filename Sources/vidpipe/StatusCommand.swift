@@ -37,7 +37,7 @@ struct StatusCommand: ParsableCommand {
         }
         if !report.failures.isEmpty {
             print("failures:")
-            for f in report.failures { print("  \(f.path): \(f.error)") }
+            for f in report.failures { print("  \(Printable.line(f.path)): \(Printable.line(f.error))") }
         }
     }
 }

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Store
+import Workers
+import Viewer
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a read-only web viewer of a store: the library, each video with its captions and transcript, search.",
+        discussion: """
+            Opens the store read-only (it works while a run is writing, and never blocks it). Binds to \
+            127.0.0.1 unless --host says otherwise. Logs one line per request to stderr; Ctrl-C or SIGTERM stops it.
+            """)
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .long, help: "The address to listen on (127.0.0.1: this machine only; 0.0.0.0: every network).")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "The port (0: any free port, printed at start).")
+    var port = 8080
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535 (got \(port))") }
+    }
+
+    func run() throws {
+        let db = try openExistingStore(store.resolvedPath)
+        if !["127.0.0.1", "localhost", "::1"].contains(host) {
+            printError("warning: listening on \(host): the archive (file names, transcripts, the videos themselves) is visible "
+                       + "to every machine that can reach this one; there is no login")
+        }
+        var logger = Logger(label: "vidpipe.serve")
+        logger.logLevel = .info
+        let server = ViewerServer(store: db, logger: logger)
+        let host = self.host, port = self.port
+        let done = DispatchSemaphore(value: 0)
+        let failure = Locked<(any Error)?>(nil)
+        let task = Task {
+            do {
+                try await server.run(host: host, port: port) { bound in
+                    let shown = host.contains(":") ? "[\(host)]" : host
+                    printError("vidpipe serve: http://\(shown):\(bound)/ (store \(db.path)); Ctrl-C stops")
+                }
+            } catch {
+                failure.withLock { $0 = error }
+            }
+            done.signal()
+        }
+        // Ctrl-C or SIGTERM: stop taking connections, let open requests finish, exit 0.
+        let signals = StopSignals { first in
+            if first { task.cancel() } else { Foundation.exit(0) }
+        }
+        done.wait()
+        withExtendedLifetime(signals) {}
+        if let error = failure.current, !(error is CancellationError) {
+            printError("error: cannot serve on \(host):\(port): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
