@@ -44,14 +44,14 @@ struct StatusCommand: ParsableCommand {
 
 /// Opens a store a run wrote, for reading: read-only, never migrated or created. `cache: true` (ask,
 /// semantic search) opens it writable when it is, so model answers are cached in it.
-func openExistingStore(_ path: String, cache: Bool = false) throws -> VidpipeStore {
+func openExistingStore(_ path: String, cache: Bool = false, checkIntegrity: Bool = true) throws -> VidpipeStore {
     guard FileManager.default.fileExists(atPath: path) else {
         printError("error: no store at \(path)\n  hint: run a pipeline first (vidpipe run pipeline.yml) or pass --db FILE")
         throw ExitCode(1)
     }
     do {
         let store = try VidpipeStore(path: path, readOnly: true)  // a vidpipe store of the current schema
-        try store.checkIntegrity()
+        if checkIntegrity { try store.checkIntegrity() }
         let writable = FileManager.default.isWritableFile(atPath: path)
             && FileManager.default.isWritableFile(atPath: (path as NSString).deletingLastPathComponent)
         return cache && writable ? try VidpipeStore(path: path) : store

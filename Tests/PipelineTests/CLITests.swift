@@ -146,7 +146,8 @@ struct CLITests {
         try handle.seek(toOffset: (size / 2) / 4096 * 4096)
         try handle.write(contentsOf: Data(repeating: 0xFF, count: 4096))
         try handle.close()
-        for command in [["status", "--db", db], ["run", try Self.writePipeline(tmp.url.path), "--db", db]] {
+        for command in [["status", "--db", db], ["run", try Self.writePipeline(tmp.url.path), "--db", db],
+                        ["serve", "--db", db, "--port", "0"]] {
             let r = try Self.vidpipe(command)
             #expect(r.status == 1, "\(command): \(r.stderr)")
             #expect(r.stderr.contains("error: the store \(db) is damaged ("), "\(command): \(r.stderr)")

@@ -26,6 +26,7 @@ import media  # noqa: E402
 import score  # noqa: E402
 import pipeline_rows  # noqa: E402
 import speech_rows  # noqa: E402
+import serve_rows  # noqa: E402
 
 OUT = os.path.join(ROOT, "bench-out")
 RESULTS = os.path.join(OUT, "results.json")
@@ -242,7 +243,7 @@ def row(name, work, peer_name, r, vid_key, peer_key, vid_cmd, peer_cmd, target, 
 
 ROWS = {"decode": row_decode, "sampling": row_sampling, "keyframes": row_keyframes, "shots": row_shots,
         "pipeline": lambda args: pipeline_rows.run(args), "noop": lambda args: pipeline_rows.run_noop(args),
-        "speech": lambda args: speech_rows.run(args)}
+        "speech": lambda args: speech_rows.run(args), "serve": lambda args: serve_rows.run(args)}
 
 
 def now():
