@@ -37,6 +37,7 @@ demo: release
 
 test:
 	@VIDPIPE_TEST_MODELS=1 bash scripts/setup.sh
+	@bash scripts/install-browser.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -172,8 +172,26 @@ enum Pages {
     /// FTS snippet marks: private-use characters no stored text holds, replaced by `<mark>` after escaping.
     static let marks = (open: "\u{E000}", close: "\u{E001}")
 
+    struct SearchOptions {
+        var query: String
+        var semantic = false
+        /// The embedding model the server searches by meaning with, if any.
+        var model: String?
+    }
+
     static func search(query: String, hits: [SearchHit], error: String?) -> String {
+        search(SearchOptions(query: query), hits: hits, error: error)
+    }
+
+    static func search(_ options: SearchOptions, hits: [SearchHit], error: String?, note: String? = nil) -> String {
+        let query = options.query
         var body = "<h1>Search</h1>\n"
+        if let model = options.model, !query.isEmpty {
+            body += options.semantic
+                ? "<p class=\"muted\">By meaning (\(HTML.escape(model))). <a href=\"/search?q=\(HTML.query(query))\">Words and meaning</a></p>\n"
+                : "<p class=\"muted\">Words, and meaning (\(HTML.escape(model))). <a href=\"/search?q=\(HTML.query(query))&amp;mode=semantic\">By meaning only</a></p>\n"
+        }
+        if let note { body += "<p class=\"error\">\(HTML.escape(note))</p>\n" }
         if let error {
             body += "<p class=\"error\">\(HTML.escape(error))</p>\n"
         } else if query.isEmpty {

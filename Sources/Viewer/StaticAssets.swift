@@ -57,9 +57,10 @@ enum StaticAssets {
               video.currentTime = t;
               var p = video.play(); if (p && p.catch) p.catch(function () {});
             }
+            // ?t=: open at that moment and play (a search hit or a shared link points at a moment).
             var start = parseFloat(video.getAttribute("data-start"));
-            if (isFinite(start) && start > 0) {
-              var go = function () { video.currentTime = start; };
+            if (isFinite(start) && start >= 0) {
+              var go = function () { seek(start); };
               if (video.readyState >= 1) go(); else video.addEventListener("loadedmetadata", go, { once: true });
             }
             for (var i = 0; i < video.textTracks.length; i++) {

@@ -16,13 +16,58 @@ import Store
 public final class ViewerServer: Sendable {
     let store: VidpipeStore
     let logger: Logger
+    let vectors: VectorSearch?
     private let queue = DispatchQueue(label: "vidpipe.serve.store", attributes: .concurrent)
     private let fileIO = FileIO()
 
+    /// Search by meaning: the query embedded with the model that made the store's vectors
+    /// (`vidpipe serve --pipeline`). Both closures block (a model server call): they run on the
+    /// server's Dispatch queue.
+    public struct VectorSearch: Sendable {
+        public var model: String
+        /// Hits ranked by vector similarity alone.
+        public var semantic: @Sendable (_ query: String, _ limit: Int) throws -> [SearchHit]
+        /// Full-text hits merged with vector hits.
+        public var merge: @Sendable (_ fullText: [SearchHit], _ vectors: [SearchHit], _ limit: Int) -> [SearchHit]
+
+        public init(model: String, semantic: @escaping @Sendable (String, Int) throws -> [SearchHit],
+                    merge: @escaping @Sendable ([SearchHit], [SearchHit], Int) -> [SearchHit]) {
+            self.model = model
+            self.semantic = semantic
+            self.merge = merge
+        }
+    }
+
     /// `store` opened read-only (the server has no endpoint that writes).
-    public init(store: VidpipeStore, logger: Logger) {
+    public init(store: VidpipeStore, logger: Logger, vectors: VectorSearch? = nil) {
         self.store = store
         self.logger = logger
+        self.vectors = vectors
+    }
+
+    /// What a search answers: hits, and a note when the vector half could not run.
+    struct SearchAnswer: Sendable {
+        var hits: [SearchHit]
+        var note: String?
+    }
+
+    /// Full-text (FTS5) hits, merged with vector hits when the server has a model for them; by
+    /// meaning alone with `semantic`. A query FTS5 refuses throws `StoreError.invalidSearchQuery`.
+    func search(_ query: String, semantic: Bool, limit: Int, marks: (open: String, close: String)) async throws -> SearchAnswer {
+        let vectors = self.vectors
+        return try await read { store in
+            if semantic {
+                guard let vectors else { throw StoreError.invalidSearchQuery(query: query, reason: "search by meaning needs `vidpipe serve --pipeline FILE` with an embed.text stage") }
+                return SearchAnswer(hits: try vectors.semantic(query, limit), note: nil)
+            }
+            let fullText = try store.search(query, limit: limit, marks: marks)
+            guard let vectors else { return SearchAnswer(hits: fullText, note: nil) }
+            do {
+                return SearchAnswer(hits: vectors.merge(fullText, try vectors.semantic(query, limit), limit), note: nil)
+            } catch {
+                return SearchAnswer(hits: fullText, note: "full-text results only: \(error)")
+            }
+        }
     }
 
     /// Serves until the task is cancelled (then stops gracefully: open requests finish). `onRunning`
@@ -147,12 +192,16 @@ public final class ViewerServer: Sendable {
 
     func searchPage(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters.get("q").map { String($0) }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard !query.isEmpty else { return Self.html(Pages.search(query: "", hits: [], error: nil)) }
+        let semantic = request.uri.queryParameters.get("mode") == "semantic"
+        let options = Pages.SearchOptions(query: query, semantic: semantic, model: vectors?.model)
+        guard !query.isEmpty else { return Self.html(Pages.search(options, hits: [], error: nil)) }
         do {
-            let hits = try await read { store in try store.search(query, limit: 200, marks: Pages.marks) }
-            return Self.html(Pages.search(query: query, hits: hits, error: nil))
+            let answer = try await search(query, semantic: semantic, limit: 200, marks: Pages.marks)
+            return Self.html(Pages.search(options, hits: answer.hits, error: nil, note: answer.note))
         } catch let error as StoreError {
-            return Self.html(Pages.search(query: query, hits: [], error: error.description), status: .badRequest)
+            return Self.html(Pages.search(options, hits: [], error: error.description), status: .badRequest)
+        } catch {
+            return Self.html(Pages.search(options, hits: [], error: "\(error)"), status: .badGateway)
         }
     }
 
@@ -308,10 +357,13 @@ public final class ViewerServer: Sendable {
     func apiSearch(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters.get("q").map { String($0) } ?? ""
         let limit = min(500, max(1, request.uri.queryParameters.get("limit").flatMap { Int(String($0)) } ?? 20))
+        let semantic = request.uri.queryParameters.get("mode") == "semantic"
         do {
-            return try Self.json(try await read { store in try store.search(query, limit: limit) })
+            return try Self.json(try await search(query, semantic: semantic, limit: limit, marks: ("[", "]")).hits)
         } catch let error as StoreError {
             return try Self.json(["error": error.description], status: .badRequest)
+        } catch {
+            return try Self.json(["error": "\(error)"], status: .badGateway)
         }
     }
 }

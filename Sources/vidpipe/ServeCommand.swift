@@ -1,7 +1,10 @@
 import ArgumentParser
 import Dispatch
+import ModelAPI
 import Foundation
 import Logging
+import Pipeline
+import Stages
 import Store
 import Workers
 import Viewer
@@ -12,10 +15,14 @@ struct ServeCommand: ParsableCommand {
         abstract: "Serve a read-only web viewer of a store: the library, each video with its captions and transcript, search.",
         discussion: """
             Opens the store read-only (it works while a run is writing, and never blocks it). Binds to \
-            127.0.0.1 unless --host says otherwise. Logs one line per request to stderr; Ctrl-C or SIGTERM stops it.
+            127.0.0.1 unless --host says otherwise. Logs one line per request to stderr; Ctrl-C or SIGTERM stops it. \
+            With --pipeline, and an embed.text stage's vectors in the store, searches also match by meaning \
+            (the query embedded by the same provider and model).
             """)
 
     @OptionGroup var store: StoreOptions
+
+    @OptionGroup var models: ModelOptions
 
     @Option(name: .long, help: "The address to listen on (127.0.0.1: this machine only; 0.0.0.0: every network).")
     var host = "127.0.0.1"
@@ -45,7 +52,9 @@ struct ServeCommand: ParsableCommand {
         }
         var logger = Logger(label: "vidpipe.serve")
         logger.logLevel = .info
-        let server = ViewerServer(store: db, logger: logger)
+        let (vectors, client) = try vectorSearch(db)
+        defer { client?.shutdown() }
+        let server = ViewerServer(store: db, logger: logger, vectors: vectors)
         let host = self.host, port = self.port
         let done = DispatchSemaphore(value: 0)
         let failure = Locked<(any Error)?>(nil)
@@ -71,4 +80,36 @@ struct ServeCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
+
+    /// Search by meaning when --pipeline names an embed.text stage whose vectors the store holds.
+    /// The client sends no cache writes: the store stays read-only.
+    func vectorSearch(_ db: VidpipeStore) throws -> (ViewerServer.VectorSearch?, (any ModelProvider)?) {
+        guard let pipeline = models.pipeline else { return (nil, nil) }
+        let graph = try loadGraph(pipeline)
+        let stored = try db.embeddingModels()
+        guard let choice = ModelChoice.choose(graph, types: [EmbedText.self], preferred: models.provider),
+              let model = models.model ?? choice.model ?? stored.first, stored.contains(model) else {
+            printError("warning: search by meaning is off: \(pipeline) has no embed.text stage whose vectors are in \(db.path)"
+                       + (stored.isEmpty ? "" : " (stored: \(stored.joined(separator: ", ")))"))
+            return (nil, nil)
+        }
+        let client = try ModelChoice.client(graph, name: choice.provider, store: nil, factory: ModelProviders.openAI)
+        let search = ViewerServer.VectorSearch(
+            model: model,
+            semantic: { query, limit in
+                do {
+                    return try HybridSearch.semantic(query, store: db, provider: client, model: model, limit: limit)
+                } catch let error as ModelProviderError {
+                    throw SearchFailure(message: error.message)
+                }
+            },
+            merge: { HybridSearch.merge($0, $1, limit: $2) })
+        return (search, client)
+    }
+}
+
+/// A model server's failure during a search, as its one-line message.
+struct SearchFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

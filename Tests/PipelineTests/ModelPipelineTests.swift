@@ -160,6 +160,20 @@ struct ModelPipelineTests {
         #expect(semantic.status == 0, "\(semantic.stderr)")
         let hits = try JSONSerialization.jsonObject(with: Data(semantic.stdout.utf8)) as? [[String: Any]]
         #expect(hits?.first?["kind"] as? String == "caption")
+
+        // The viewer searches by meaning with the same model, and writes nothing into the store.
+        let before = try CLITests.dump(dir.path("store.sqlite"))
+        let viewer = try ServeCLITests.Server(["--db", dir.path("store.sqlite"), "--pipeline", pipeline],
+                                              environment: ["VIDPIPE_TEST_KEY": Self.apiKey])
+        let byMeaning = try viewer.get("/api/search?q=colour%20bars&mode=semantic")
+        #expect(byMeaning.status == 200, "\(byMeaning.body)")
+        let vectorHits = try JSONSerialization.jsonObject(with: Data(byMeaning.body.utf8)) as? [[String: Any]]
+        #expect(vectorHits?.first?["kind"] as? String == "caption")
+        let page = try viewer.get("/search?q=colour%20bars&mode=semantic")
+        #expect(page.body.contains("By meaning (test-embedder)"))
+        #expect(page.body.contains("<span class=\"kind\">caption</span>"))
+        #expect(viewer.stop() == 0)
+        #expect(try CLITests.dump(dir.path("store.sqlite")) == before)
     }
 
     @Test("a server that is down fails the model stages with a clear reason; every embedded stage completes, quickly")

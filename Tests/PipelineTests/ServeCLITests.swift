@@ -14,9 +14,10 @@ struct ServeCLITests {
         let stderr = Locked("")
         private(set) var port = 0
 
-        init(_ arguments: [String]) throws {
+        init(_ arguments: [String], environment: [String: String] = [:]) throws {
             try CLITests.requireCurrentBinary()
             process.executableURL = URL(fileURLWithPath: CLITests.binary)
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.arguments = ["serve"] + arguments + ["--port", "0"]
             let pipe = Pipe()
             process.standardError = pipe
