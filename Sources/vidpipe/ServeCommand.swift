@@ -46,7 +46,7 @@ struct ServeCommand: ParsableCommand {
                 Foundation.exit(1)
             }
         }
-        if !["127.0.0.1", "localhost", "::1"].contains(host) {
+        if !Self.isLoopback(host) {
             printError("warning: listening on \(host): the archive (file names, transcripts, the videos themselves) is visible "
                        + "to every machine that can reach this one; there is no login")
         }
@@ -79,6 +79,13 @@ struct ServeCommand: ParsableCommand {
             printError("error: cannot serve on \(host):\(port): \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// 127.0.0.0/8, ::1 and localhost: addresses only this machine reaches.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".")
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// Search by meaning when --pipeline names an embed.text stage whose vectors the store holds.

@@ -71,8 +71,9 @@ struct ReliabilityTests {
         try CLITests.requireCurrentBinary()
         let copy = dir + "/vidpipe-bin"
         if !FileManager.default.fileExists(atPath: copy) {
-            try FileManager.default.copyItem(atPath: CLITests.binary, toPath: copy)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+            // Copied by another process: a write descriptor opened here could be inherited by a child
+            // that another test forks meanwhile, and exec would then fail with "text file busy".
+            try runCommand("install", ["-m", "0755", CLITests.binary, copy])
         }
         return try runProcess("runuser", ["-u", "nobody", "--", copy] + arguments, currentDirectory: dir)
     }

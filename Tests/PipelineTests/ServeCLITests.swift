@@ -31,8 +31,8 @@ struct ServeCLITests {
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline && process.isRunning {
                 let text = stderr.current
-                if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)/"#, options: .regularExpression) {
-                    port = Int(text[range].dropFirst("http://127.0.0.1:".count).dropLast()) ?? 0
+                if let range = text.range(of: #"http://[0-9.]+:(\d+)/"#, options: .regularExpression) {
+                    port = Int(text[range].split(separator: ":").last?.dropLast() ?? "") ?? 0
                     return
                 }
                 usleep(20_000)
@@ -78,7 +78,12 @@ struct ServeCLITests {
         let log = server.stderr.current
         #expect(log.contains("GET / 200"), "\(log)")
         #expect(log.contains("GET /videos/x 400"), "\(log)")
-        #expect(!log.contains("0.0.0.0"))
+        #expect(!log.contains("warning"))
+
+        // Another address than loopback: a warning that the archive is visible on the network.
+        let open = try Server(["--db", db, "--host", "0.0.0.0"])
+        #expect(open.stop() == 0)
+        #expect(open.stderr.current.contains("warning: listening on 0.0.0.0: the archive"), "\(open.stderr.current)")
     }
 
     @Test func aStoreItCannotServeIsRefusedAtStart() throws {

@@ -152,6 +152,23 @@ struct ViewerTests {
         }
     }
 
+    @Test func aCodecBrowsersDoNotPlayIsOfferedForDownload() throws {
+        let fixture = try ViewerFixture()
+        var data = try #require(try ViewerServer.pageData(fixture.store, id: fixture.clipID))
+        #expect(MediaFile.unplayableReason(data.video) == nil)
+        data.video.probe.videoCodec = "hevc"
+        let hevc = Pages.video(data, start: nil, hasChapters: false)
+        #expect(hevc.contains("browsers do not play HEVC video"))
+        #expect(hevc.contains("href=\"/videos/\(fixture.clipID)/media?download=1\""))
+        #expect(!hevc.contains("<video"))
+        data.video.probe.videoCodec = "mpeg4"
+        data.video.probe.container = "avi"
+        #expect(MediaFile.unplayableReason(data.video) == "browsers do not play MPEG4 video")
+        data.video.probe.videoCodec = "vp9"
+        data.video.probe.container = "matroska,webm"
+        #expect(MediaFile.unplayableReason(data.video) == nil)
+    }
+
     @Test func mediaAnswersRangesWithTheRightStatusAndHeaders() async throws {
         let fixture = try ViewerFixture()
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture.clipPath)))
