@@ -10,6 +10,17 @@ public struct InputFile: Sendable, Equatable {
     public var mtimeNs: Int64
     /// Named explicitly on the command line or in `inputs:` (always tried, whatever its extension).
     public var explicit: Bool
+    /// The path below the input it was found from (a folder, or a glob's fixed leading folders; a
+    /// file named alone is its own name): the same on every machine, however the archive is mounted.
+    public var relativePath: String
+
+    public init(path: String, sizeBytes: Int64, mtimeNs: Int64, explicit: Bool, relativePath: String? = nil) {
+        self.path = path
+        self.sizeBytes = sizeBytes
+        self.mtimeNs = mtimeNs
+        self.explicit = explicit
+        self.relativePath = relativePath ?? (path as NSString).lastPathComponent
+    }
 }
 
 /// Expands files, directories (recursively) and glob patterns (`*`, `?`, `**`, `{a,b}`) into media files.
@@ -52,8 +63,9 @@ public struct InputScanner: Sendable {
             let absolute = input.hasPrefix("/") ? input : (baseDirectory as NSString).appendingPathComponent(input)
             let before = found.count
             if input.contains(where: { "*?[{".contains($0) }) {
+                let root = Self.fixedFolder(of: absolute)
                 for path in expandGlob(absolute, lister: &lister) where !found.keys.contains(path) {
-                    if let f = stat(path, explicit: false) { found[path] = f }
+                    if let f = stat(path, explicit: false, root: root) { found[path] = f }
                 }
                 if found.count == before { problems.append(Problem(input: input)) }
                 continue
@@ -66,9 +78,9 @@ public struct InputScanner: Sendable {
             }
             if isDirectory.boolValue {
                 for file in walk(path, lister: &lister) where found[file] == nil {
-                    if let f = stat(file, explicit: false) { found[file] = f }
+                    if let f = stat(file, explicit: false, root: path) { found[file] = f }
                 }
-            } else if let f = stat(path, explicit: true) {
+            } else if let f = stat(path, explicit: true, root: (path as NSString).deletingLastPathComponent) {
                 found[path] = f
             }
         }
@@ -118,12 +130,26 @@ public struct InputScanner: Sendable {
         return out
     }
 
-    private func stat(_ path: String, explicit: Bool) -> InputFile? {
+    private func stat(_ path: String, explicit: Bool, root: String) -> InputFile? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               (attributes[.type] as? FileAttributeType) == .typeRegular else { return nil }
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
         let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return InputFile(path: path, sizeBytes: size, mtimeNs: Int64(mtime * 1_000_000_000), explicit: explicit)
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        let relative = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : (path as NSString).lastPathComponent
+        return InputFile(path: path, sizeBytes: size, mtimeNs: Int64(mtime * 1_000_000_000), explicit: explicit,
+                         relativePath: relative)
+    }
+
+    /// The folders of a glob before its first pattern component: `/a/b/**/*.mp4` → `/a/b`.
+    static func fixedFolder(of pattern: String) -> String {
+        var fixed: [Substring] = []
+        for component in pattern.split(separator: "/", omittingEmptySubsequences: false).dropLast() {
+            if component.contains(where: { "*?[{".contains($0) }) { break }
+            fixed.append(component)
+        }
+        let joined = fixed.joined(separator: "/")
+        return joined.isEmpty ? "/" : joined
     }
 
     // MARK: - globbing

@@ -10,9 +10,10 @@ public struct RunOptions: Sendable {
     public var jobs: Int = 1
     /// Stop starting new videos after this many seconds; in-flight videos finish.
     public var maxDuration: Double?
-    /// Process only the files of shard `index` of `count` (stable across runs: by a hash of the path).
-    public var shard: (index: Int, count: Int)?
-    public init(jobs: Int = 1, maxDuration: Double? = nil, shard: (index: Int, count: Int)? = nil) {
+    /// Process only the files of this shard (stable across runs and mounts: by a hash of the path
+    /// below the input root).
+    public var shard: ShardSpec?
+    public init(jobs: Int = 1, maxDuration: Double? = nil, shard: ShardSpec? = nil) {
         self.jobs = jobs
         self.maxDuration = maxDuration
         self.shard = shard
@@ -88,19 +89,12 @@ public final class PipelineRunner: Sendable {
     /// Ctrl-C / SIGTERM: start nothing new; what is in flight finishes and is stored.
     public func requestStop() { stopRequested.withLock { $0 = true } }
 
-    /// Selects this shard's files: stable for a given path whatever other files come and go.
-    public static func shard(_ files: [InputFile], index: Int, count: Int) -> [InputFile] {
-        files.filter { file in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-            for byte in file.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            return Int(hash % UInt64(count)) == index
-        }
-    }
 
     /// Processes `files` and returns the summary; blocks the calling thread until done.
     public func run(files allFiles: [InputFile], onVideo: @escaping @Sendable (VideoOutcome) -> Void = { _ in }) throws -> RunSummary {
-        let files = options.shard.map { Self.shard(allFiles, index: $0.index, count: $0.count) } ?? allFiles
-        let runID = try store.beginRun(pipelineName: graph.config.name, pipelineHash: graph.pipelineHash)
+        let files = options.shard.map { shard in allFiles.filter(shard.contains) } ?? allFiles
+        let runID = try store.beginRun(pipelineName: graph.config.name, pipelineHash: graph.pipelineHash,
+                                       shard: options.shard.map { ($0.index, $0.count) })
         let deadline = options.maxDuration.map { Date().addingTimeInterval($0) }
         progress.start(videos: files.count, bytes: files.reduce(0) { $0 + $1.sizeBytes })
         let processor = VideoProcessor(graph: graph, store: store, progress: progress, logger: logger, providers: providers)

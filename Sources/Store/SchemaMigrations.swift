@@ -7,7 +7,7 @@ import GRDB
 /// shipped; every later change is a new migration appended here.
 enum SchemaMigrations {
     /// Identifiers in application order; the last one is `VidpipeStore.schemaVersion`.
-    static let identifiers = ["v1", "v2", "v3", "v4"]
+    static let identifiers = ["v1", "v2", "v3", "v4", "v5"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -23,11 +23,21 @@ enum SchemaMigrations {
         migrator.registerMigration("v4") { db in
             for statement in v4 { try db.execute(sql: statement) }
         }
+        migrator.registerMigration("v5") { db in
+            for statement in v5 { try db.execute(sql: statement) }
+        }
         return migrator
     }
 
     /// SQL expression for "now" as ISO 8601 UTC with milliseconds.
     static let nowSQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+    /// v5 (issue 13): the shard a run processed (`--shard I/N`, or resolved from the scheduler by
+    /// `--shard auto`); NULL for a run over every file.
+    static let v5: [String] = [
+        "ALTER TABLE runs ADD COLUMN shard_index INTEGER",
+        "ALTER TABLE runs ADD COLUMN shard_count INTEGER",
+    ]
 
     /// v4 (issue 7): the spoken language of each transcript segment (ISO 639-1 code as the speech
     /// engine reports or was told it; NULL when the engine does not say).

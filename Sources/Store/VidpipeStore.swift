@@ -170,13 +170,29 @@ public final class VidpipeStore: Sendable {
     /// Records the start of a run and returns its id. The caller holds the run lock, so a run still
     /// marked `running` ended without closing its row (killed, or its disk was full): it becomes
     /// `interrupted`, its `finished_at` left NULL.
-    public func beginRun(pipelineName: String, pipelineHash: String) throws -> Int64 {
+    public func beginRun(pipelineName: String, pipelineHash: String, shard: (index: Int, count: Int)? = nil) throws -> Int64 {
         try pool.write { db in
             try db.execute(sql: "UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
             try db.execute(
-                sql: "INSERT INTO runs (pipeline_name, pipeline_hash, started_at, status) VALUES (?, ?, \(SchemaMigrations.nowSQL), 'running')",
-                arguments: [pipelineName, pipelineHash])
+                sql: """
+                    INSERT INTO runs (pipeline_name, pipeline_hash, started_at, status, shard_index, shard_count)
+                    VALUES (?, ?, \(SchemaMigrations.nowSQL), 'running', ?, ?)
+                    """,
+                arguments: [pipelineName, pipelineHash, shard?.index, shard?.count])
             return db.lastInsertedRowID
+        }
+    }
+
+    /// The shard the store's latest run processed (nil: all files, or no run yet), when the store
+    /// holds videos; what a sharded run checks before it adds to the store.
+    public func lastShard() throws -> (index: Int, count: Int)?? {
+        try pool.read { db in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM videos") ?? 0 > 0,
+                  let row = try Row.fetchOne(db, sql: "SELECT shard_index, shard_count FROM runs ORDER BY id DESC LIMIT 1")
+            else { return .none }
+            let index: Int? = row["shard_index"], count: Int? = row["shard_count"]
+            if let index, let count { return .some((index, count)) }
+            return .some(nil)
         }
     }
 

@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Videos processed at once.")
     var jobs: Int = 1
 
-    @Option(name: .long, help: ArgumentHelp("Process only shard I of N (0-based), e.g. 0/4, for several machines sharing an archive.", valueName: "I/N"))
+    @Option(name: .long, help: ArgumentHelp("Process only shard I of N (0-based), e.g. 0/4, for several machines sharing an archive; auto: the Slurm array task or Kubernetes Indexed Job index.", valueName: "I/N|auto"))
     var shard: String?
 
     @Option(name: .long, help: ArgumentHelp("Stop starting new videos after this long (e.g. 6h, 90m); in-flight videos finish; exit 3.", valueName: "duration"))
@@ -43,21 +43,23 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        if let shard, parseShard(shard) == nil {
-            throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/4 (got '\(shard)')")
+        if let shard, shard != "auto" {
+            do { _ = try ShardSpec.parse(shard) } catch { throw ValidationError("\(error)") }
         }
         if let maxDuration, Seconds.parse(maxDuration) == nil {
             throw ValidationError("--max-duration takes a duration such as 30m, 6h or 90s (got '\(maxDuration)')")
         }
     }
 
-    private func parseShard(_ text: String) -> (index: Int, count: Int)? {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else { return nil }
-        return (i, n)
-    }
 
     func run() throws {
+        let shardSpec: ShardSpec?
+        do {
+            shardSpec = try shard.map { try ShardSpec.parse($0) }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
         let graph = try loadGraph(pipeline)
         let storePath = URL(fileURLWithPath: db ?? graph.config.store ?? "vidpipe.sqlite").standardizedFileURL.path
         var logger = Logger(label: "vidpipe")
@@ -107,8 +109,18 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(1)
         }
         defer { withExtendedLifetime(lock) {} }
+        // One store holds one shard of one split: another split's files would mix with these.
+        if let last = try store.lastShard() {
+            let before = last.map { ShardSpec(index: $0.index, count: $0.count) }
+            if before != shardSpec {
+                printError("error: the store \(storePath) holds \(before.map { "shard \($0)" } ?? "a run over every file") of an earlier run; "
+                           + "this run is \(shardSpec.map { "shard \($0)" } ?? "over every file"): their files would mix\n"
+                           + "  hint: one store per shard (e.g. --db shard-$SLURM_ARRAY_TASK_ID.sqlite), joined with `vidpipe merge`; or a new store")
+                throw ExitCode(1)
+            }
+        }
 
-        let options = RunOptions(jobs: jobs, maxDuration: maxDuration.flatMap(Seconds.parse), shard: shard.flatMap(parseShard))
+        let options = RunOptions(jobs: jobs, maxDuration: maxDuration.flatMap(Seconds.parse), shard: shardSpec)
         let providers: ModelProviders
         do {
             providers = try ModelProviders(graph: graph, store: store, factory: ModelProviders.openAI)
@@ -126,6 +138,10 @@ struct RunCommand: ParsableCommand {
                 display.message("aborted; everything stored so far is kept, rerun to resume")
                 Foundation.exit(3)
             }
+        }
+        if let shardSpec {
+            let mine = files.filter(shardSpec.contains).count
+            printError("vidpipe: shard \(shardSpec): \(mine) of the \(files.count) files found")
         }
         printError("vidpipe: \(graph.config.name): \(files.count) file\(files.count == 1 ? "" : "s"), "
                    + "\(graph.stages.count) stages, store \(storePath)")

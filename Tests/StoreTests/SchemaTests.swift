@@ -12,7 +12,7 @@ import TestSupport
                    "video_codec", "audio_codec", "container", "rotation", "has_video", "has_audio", "status", "error",
                    "warnings", "updated_at"],
         "runs": ["id", "pipeline_name", "pipeline_hash", "started_at", "finished_at", "status", "videos_done",
-                 "videos_failed"],
+                 "videos_failed", "shard_index", "shard_count"],
         "stage_results": ["video_id", "stage", "fingerprint", "status", "error", "elapsed_s", "finished_at", "note"],
         "shots": ["id", "video_id", "stage", "idx", "start_s", "end_s"],
         "frames": ["id", "video_id", "stage", "t_s", "shot_idx", "phash", "width", "height", "jpeg"],
@@ -49,9 +49,9 @@ import TestSupport
                 #expect(indexes.contains("\(table)_video_stage"), "missing (video_id, stage) index on \(table)")
             }
             let migrations = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-            #expect(migrations == ["v1", "v2", "v3", "v4"])
+            #expect(migrations == ["v1", "v2", "v3", "v4", "v5"])
         }
-        #expect(VidpipeStore.schemaVersion == "v4")
+        #expect(VidpipeStore.schemaVersion == "v5")
     }
 
     @Test func walModeAndForeignKeysAreOn() throws {

@@ -1,0 +1,83 @@
+import Foundation
+import Pipeline
+import Testing
+import TestSupport
+
+@Suite("Shards: --shard I/N and auto")
+struct ShardTests {
+    @Test func specsFromTheCommandLineAndTheSchedulers() throws {
+        #expect(try ShardSpec.parse("2/5") == ShardSpec(index: 2, count: 5))
+        for bad in ["5/5", "-1/3", "1/0", "x", "1/2/3", ""] {
+            #expect(throws: ShardSpec.Problem.self) { try ShardSpec.parse(bad, environment: [:]) }
+        }
+        // Slurm arrays may start at 1 and step.
+        #expect(try ShardSpec.parse("auto", environment: ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "200",
+                                                          "SLURM_ARRAY_TASK_MIN": "0"]) == ShardSpec(index: 0, count: 200))
+        #expect(try ShardSpec.parse("auto", environment: ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "3",
+                                                          "SLURM_ARRAY_TASK_MIN": "1"]) == ShardSpec(index: 2, count: 3))
+        #expect(try ShardSpec.parse("auto", environment: ["SLURM_ARRAY_TASK_ID": "14", "SLURM_ARRAY_TASK_COUNT": "5",
+                                                          "SLURM_ARRAY_TASK_MIN": "10", "SLURM_ARRAY_TASK_STEP": "2"]) == ShardSpec(index: 2, count: 5))
+        #expect(try ShardSpec.parse("auto", environment: ["JOB_COMPLETION_INDEX": "7", "VIDPIPE_SHARD_COUNT": "20"])
+                == ShardSpec(index: 7, count: 20))
+        let none = #expect(throws: ShardSpec.Problem.self) { try ShardSpec.parse("auto", environment: [:]) }
+        #expect(none?.description.contains("SLURM_ARRAY_TASK_ID") == true && none?.description.contains("JOB_COMPLETION_INDEX") == true)
+        let k8s = #expect(throws: ShardSpec.Problem.self) { try ShardSpec.parse("auto", environment: ["JOB_COMPLETION_INDEX": "1"]) }
+        #expect(k8s?.description.contains("VIDPIPE_SHARD_COUNT") == true)
+        #expect(throws: ShardSpec.Problem.self) {
+            try ShardSpec.parse("auto", environment: ["SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_COUNT": "3"])
+        }
+    }
+
+    /// The same folder reached through two paths (a symlink stands in for a second mount point):
+    /// each file lands in the same shard both ways, every file in exactly one shard.
+    @Test func membershipIsTheSameUnderEveryMount() throws {
+        let tmp = try TemporaryDirectory()
+        let names = (0..<40).map { "clips/sub\($0 % 3)/clip\($0).mp4" }
+        for name in names {
+            try FileManager.default.createDirectory(atPath: (tmp.path("a/" + name) as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try Data("x\(name)".utf8).write(to: URL(fileURLWithPath: tmp.path("a/" + name)))
+        }
+        try FileManager.default.createSymbolicLink(atPath: tmp.path("mnt"), withDestinationPath: tmp.path("a"))
+        let scanner = InputScanner(extensions: ["mp4"], baseDirectory: tmp.url.path)
+        let viaA = scanner.scan([tmp.path("a/clips")]).files, viaB = scanner.scan([tmp.path("mnt/clips")]).files
+        let globbed = scanner.scan([tmp.path("mnt/clips/**/*.mp4")]).files
+        #expect(viaA.count == 40 && viaB.count == 40 && globbed.count == 40)
+        #expect(viaA.map(\.relativePath) == viaB.map(\.relativePath))
+        #expect(viaA.map(\.relativePath) == globbed.map(\.relativePath))
+        var seen = Set<String>()
+        for index in 0..<3 {
+            let shard = ShardSpec(index: index, count: 3)
+            let a = viaA.filter(shard.contains).map(\.relativePath)
+            #expect(a == viaB.filter(shard.contains).map(\.relativePath))
+            #expect(seen.isDisjoint(with: a))
+            seen.formUnion(a)
+        }
+        #expect(seen.count == 40)
+    }
+
+    /// Three Slurm array tasks (numbered from 1) each take their files into their own store, every
+    /// file once; the runs record their shard; a store is not resumed with another split.
+    @Test func autoShardsFromSlurmCoverEveryFileOnceAndKeepTheirSplit() throws {
+        let tmp = try TemporaryDirectory()
+        for i in 0..<6 { try Fixture.hardCuts(at: tmp.path("v/c\(i).mp4"), shots: 1, shotSeconds: 0.5, size: "96x64", variant: i) }
+        try "version: 1\nname: s\nstages:\n  shots: { use: shots.detect }\n".write(toFile: tmp.path("p.yml"), atomically: true, encoding: .utf8)
+        var processed: [String] = []
+        for task in 1...3 {
+            let db = tmp.path("shard-\(task).sqlite")
+            let env = ["SLURM_ARRAY_TASK_ID": "\(task)", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"]
+            let r = try CLITests.vidpipe(["run", tmp.path("p.yml"), tmp.path("v"), "--db", db, "--shard", "auto"], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("vidpipe: shard \(task - 1)/3: "))
+            processed += try runCommand("sqlite3", [db, "SELECT path FROM videos"]).split(separator: "\n").map(String.init)
+            #expect(try runCommand("sqlite3", [db, "SELECT shard_index || '/' || shard_count FROM runs"]) == "\(task - 1)/3\n")
+        }
+        #expect(processed.sorted() == (0..<6).map { tmp.path("v/c\($0).mp4") })
+        let other = try CLITests.vidpipe(["run", tmp.path("p.yml"), tmp.path("v"), "--db", tmp.path("shard-1.sqlite"), "--shard", "0/4"])
+        #expect(other.status == 1)
+        #expect(other.stderr.contains("holds shard 0/3 of an earlier run; this run is shard 0/4"), "\(other.stderr)")
+        let none = try CLITests.vidpipe(["run", tmp.path("p.yml"), tmp.path("v"), "--db", tmp.path("x.sqlite"), "--shard", "auto"])
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("--shard auto: no array task found"))
+    }
+}
