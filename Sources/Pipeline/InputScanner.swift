@@ -154,6 +154,11 @@ public struct InputScanner: Sendable {
 
     // MARK: - globbing
 
+    /// The files an absolute glob pattern matches, sorted (what `status 'shards/*.sqlite'` reads).
+    public static func files(matching pattern: String) -> [String] {
+        InputScanner(extensions: [], baseDirectory: "/").expandGlob(pattern)
+    }
+
     /// Expands `{a,b}` alternatives, then matches path components, `**` spanning any number of folders.
     func expandGlob(_ pattern: String) -> [String] {
         var lister = Lister()

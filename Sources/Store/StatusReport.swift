@@ -48,3 +48,41 @@ public struct ModelUsage: Codable, Sendable, Equatable {
 extension StatusReport.StageCounts: FetchableRecord {}
 extension StatusReport.Failure: FetchableRecord {}
 extension ModelUsage: FetchableRecord {}
+
+extension StatusReport {
+    /// Several stores' reports as one (a sharded run watched as a whole): counts added, stages and
+    /// model usage summed by name, failures listed together by path.
+    public static func summing(_ reports: [StatusReport]) -> StatusReport {
+        var videos = VideoCounts(done: 0, failed: 0, pending: 0)
+        var stages: [String: StageCounts] = [:]
+        var models: [String: ModelUsage] = [:]
+        var failures: [Failure] = []
+        for report in reports {
+            videos.done += report.videos.done
+            videos.failed += report.videos.failed
+            videos.pending += report.videos.pending
+            for s in report.stages {
+                var sum = stages[s.stage] ?? StageCounts(stage: s.stage, done: 0, failed: 0, skipped: 0)
+                sum.done += s.done
+                sum.failed += s.failed
+                sum.skipped += s.skipped
+                stages[s.stage] = sum
+            }
+            for m in report.models {
+                let key = m.provider + "\u{0}" + m.model
+                var sum = models[key] ?? ModelUsage(provider: m.provider, model: m.model, calls: 0, prompt_tokens: 0,
+                                                     completion_tokens: 0, total_tokens: 0)
+                sum.calls += m.calls
+                sum.prompt_tokens += m.prompt_tokens
+                sum.completion_tokens += m.completion_tokens
+                sum.total_tokens += m.total_tokens
+                models[key] = sum
+            }
+            failures += report.failures
+        }
+        return StatusReport(
+            videos: videos, stages: stages.values.sorted { $0.stage < $1.stage },
+            failures: failures.sorted { $0.path < $1.path },
+            models: models.values.sorted { ($0.provider, $0.model) < ($1.provider, $1.model) })
+    }
+}

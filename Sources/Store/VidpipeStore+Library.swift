@@ -1,6 +1,9 @@
 import Foundation
 import GRDB
 import Records
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One video as a library listing shows it: the row, each stage's state, and a still to show.
 public struct LibraryEntry: Sendable, Equatable {
@@ -99,5 +102,38 @@ extension VidpipeStore {
             }
             return StatusReport.VideoCounts(done: counts[.done] ?? 0, failed: counts[.failed] ?? 0, pending: counts[.pending] ?? 0)
         }
+    }
+}
+
+extension VidpipeStore {
+    /// Writes a consistent copy of the store to `destination` atomically: `VACUUM INTO` a temporary
+    /// file next to it, flushed to disk, then renamed over it, so a reader of `destination` (a
+    /// shared file system where other tasks look) sees the old copy or the new one, never half.
+    /// Works while a run writes the store (the copy is one read transaction's view).
+    public func snapshot(into destination: String) throws {
+        let target = URL(fileURLWithPath: destination).standardizedFileURL
+        let temporary = target.deletingLastPathComponent()
+            .appendingPathComponent(".\(target.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)").path
+        try? FileManager.default.removeItem(atPath: temporary)
+        do {
+            try pool.unsafeRead { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temporary]) }
+            try Self.flush(temporary)
+            guard rename(temporary, target.path) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path,
+                                                             NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+            }
+            try? Self.flush(target.deletingLastPathComponent().path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+    }
+
+    /// fsync of a file or folder.
+    static func flush(_ path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        defer { Glibc.close(fd) }
+        guard fsync(fd) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import Store
 
 struct StatusCommand: ParsableCommand {
@@ -9,17 +10,46 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @Argument(help: ArgumentHelp("Several stores (or a quoted glob such as 'shards/*.sqlite') to sum, e.g. the shards of one run; default: --db.",
+                                 valueName: "store"))
+    var stores: [String] = []
+
     @Flag(name: .long, help: "Print JSON: {videos: {done, failed, pending}, stages: [{stage, done, failed}], failures: [{path, error}], models: [{provider, model, calls, prompt_tokens, completion_tokens, total_tokens}]}.")
     var json = false
 
+    /// The stores named: globs expanded (sorted), or --db.
+    func storePaths() throws -> [String] {
+        guard !stores.isEmpty else { return [store.resolvedPath] }
+        var paths: [String] = []
+        for name in stores {
+            let absolute = URL(fileURLWithPath: name).standardizedFileURL.path
+            if name.contains(where: { "*?[".contains($0) }) {
+                let matches = InputScanner.files(matching: absolute)
+                guard !matches.isEmpty else {
+                    printError("error: no store matches \(name)")
+                    throw ExitCode(1)
+                }
+                paths += matches
+            } else {
+                paths.append(absolute)
+            }
+        }
+        return paths
+    }
+
     func run() throws {
-        let db = try openExistingStore(store.resolvedPath)
-        let report = try db.statusReport()
+        let paths = try storePaths()
+        let opened = try paths.map { try openExistingStore($0) }
+        let report = opened.count == 1 ? try opened[0].statusReport() : StatusReport.summing(try opened.map { try $0.statusReport() })
         if json {
             try printJSON(report)
             return
         }
-        print("store: \(db.path)")
+        if opened.count == 1 {
+            print("store: \(opened[0].path)")
+        } else {
+            print("stores: \(opened.count) (\(opened.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")))")
+        }
         print("videos: \(report.videos.done) done, \(report.videos.failed) failed, \(report.videos.pending) pending")
         if !report.stages.isEmpty {
             let width = max(5, report.stages.map(\.stage.count).max() ?? 5)

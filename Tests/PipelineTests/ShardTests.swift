@@ -73,6 +73,31 @@ struct ShardTests {
             #expect(try runCommand("sqlite3", [db, "SELECT shard_index || '/' || shard_count FROM runs"]) == "\(task - 1)/3\n")
         }
         #expect(processed.sorted() == (0..<6).map { tmp.path("v/c\($0).mp4") })
+
+        // Watched as a whole: status sums the shards (a quoted glob, or the names).
+        let summed = try CLITests.vidpipe(["status", tmp.path("shard-*.sqlite"), "--json"])
+        #expect(summed.status == 0, "\(summed.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(summed.stdout.utf8)) as? [String: Any]
+        #expect((report?["videos"] as? [String: Int])?["done"] == 6)
+        #expect((report?["stages"] as? [[String: Any]])?.first?["done"] as? Int == 6)
+        let listed = try CLITests.vidpipe(["status", tmp.path("shard-1.sqlite"), tmp.path("shard-2.sqlite")])
+        #expect(listed.stdout.hasPrefix("stores: 2 (shard-1.sqlite, shard-2.sqlite)"), "\(listed.stdout)")
+
+        // Published atomically to a "shared" folder, and copied back: the same store.
+        try FileManager.default.createDirectory(atPath: tmp.path("shared"), withIntermediateDirectories: true)
+        let published = try CLITests.vidpipe(["snapshot", "--db", tmp.path("shard-1.sqlite"), "--into", tmp.path("shared/shard-1.sqlite")])
+        #expect(published.status == 0, "\(published.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path("shared")) == ["shard-1.sqlite"])
+        #expect(try runCommand("sqlite3", [tmp.path("shared/shard-1.sqlite"), "PRAGMA integrity_check"]) == "ok\n")
+        #expect(try CLITests.dump(tmp.path("shared/shard-1.sqlite")) == CLITests.dump(tmp.path("shard-1.sqlite")))
+        let back = try CLITests.vidpipe(["snapshot", "--db", tmp.path("shared/shard-1.sqlite"), "--into", tmp.path("restored.sqlite")])
+        #expect(back.status == 0)
+        let resumed = try CLITests.vidpipe(["run", tmp.path("p.yml"), tmp.path("v"), "--db", tmp.path("restored.sqlite"), "--shard", "0/3"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let mine = try CLITests.count(tmp.path("shard-1.sqlite"), "SELECT count(*) FROM videos")
+        #expect(resumed.stderr.contains("\(mine) done (\(mine) unchanged)"), "\(resumed.stderr)")
+        let intoFolder = try CLITests.vidpipe(["snapshot", "--db", tmp.path("shard-1.sqlite"), "--into", tmp.path("shared")])
+        #expect(intoFolder.status == 1 && intoFolder.stderr.contains("is a folder"))
         let other = try CLITests.vidpipe(["run", tmp.path("p.yml"), tmp.path("v"), "--db", tmp.path("shard-1.sqlite"), "--shard", "0/4"])
         #expect(other.status == 1)
         #expect(other.stderr.contains("holds shard 0/3 of an earlier run; this run is shard 0/4"), "\(other.stderr)")
