@@ -42,6 +42,8 @@ $PY -c "import sherpa_onnx" 2>/dev/null && [ "$($PY -c 'import importlib.metadat
   || pip_install sherpa-onnx-core==2.0.1
 $PY -c "import importlib.metadata as m; assert m.version('silero-vad') == '6.2.3'" 2>/dev/null || pip_install --no-deps silero-vad==6.2.3
 $PY -c "import srt, webvtt" 2>/dev/null || pip_install srt==3.5.3 webvtt-py==0.6.0
+# prometheus_client's text parser checks the metrics file of `run --metrics-file` (an independent reader).
+$PY -c "import prometheus_client" 2>/dev/null || pip_install prometheus-client==0.26.0
 # numpy and onnx for the Whisper converter (scripts/models/convert-whisper.py).
 $PY -c "import importlib.metadata as m; m.version('numpy'); assert m.version('onnx') == '1.23.2'" 2>/dev/null || pip_install numpy onnx==1.23.2
 

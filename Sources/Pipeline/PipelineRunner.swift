@@ -57,6 +57,8 @@ public struct RunSummary: Codable, Sendable {
     /// videos; the ones it could not finish are pending and nothing is recorded against them.
     public var store_error: String?
 
+    public init() {}
+
     /// DESIGN.md's exit codes: 0 all done, 1 the store failed (nothing was blamed on inputs),
     /// 2 some inputs failed, 3 interrupted or out of time (resumable).
     public var exitCode: Int32 {

@@ -144,3 +144,31 @@ extension VidpipeStore {
         return value
     }
 }
+
+/// Time and results per stage over a period (what `run --metrics-file` reports).
+public struct StageTimes: Sendable, Equatable {
+    public var stage: String
+    public var seconds: Double
+    public var counts: [StageStatus: Int]
+}
+
+extension VidpipeStore {
+    /// Per stage: the seconds and the results of every stage result finished at or after `since`
+    /// (ISO 8601 UTC with milliseconds, as the store writes times).
+    public func stageTimes(finishedSince since: String) throws -> [StageTimes] {
+        try pool.read { db in
+            var byStage: [String: StageTimes] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT stage, status, sum(elapsed_s) AS seconds, count(*) AS n FROM stage_results
+                WHERE finished_at >= ? GROUP BY stage, status
+                """, arguments: [since]) {
+                let stage: String = row["stage"]
+                var entry = byStage[stage] ?? StageTimes(stage: stage, seconds: 0, counts: [:])
+                entry.seconds += row["seconds"] ?? 0
+                if let status = StageStatus(rawValue: row["status"]) { entry.counts[status, default: 0] += row["n"] }
+                byStage[stage] = entry
+            }
+            return byStage.values.sorted { $0.stage < $1.stage }
+        }
+    }
+}

@@ -38,6 +38,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Print a JSON summary to stdout at the end.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Write the run's figures in Prometheus' text format to this file (every 30 s and at the end, atomically), e.g. for node_exporter's textfile collector.", valueName: "file.prom"))
+    var metricsFile: String?
+
     @Flag(name: .shortAndLong, help: "Log every stage result to stderr.")
     var verbose = false
 
@@ -146,16 +149,27 @@ struct RunCommand: ParsableCommand {
         printError("vidpipe: \(graph.config.name): \(files.count) file\(files.count == 1 ? "" : "s"), "
                    + "\(graph.stages.count) stages, store \(storePath)")
         display.start()
+        let metrics = metricsFile.map { MetricsFile(path: $0, store: store, progress: runner.progress, pipeline: graph.config.name) }
+        metrics?.start()
         var summary: RunSummary
         do {
             summary = try runner.run(files: files) { outcome in display.videoFinished(outcome) }
         } catch {
             providers.shutdown()
             display.stop()
-            printError("error: \(store.failure(error) ?? "cannot write the store \(storePath): \(error)")")
+            let message = store.failure(error) ?? "cannot write the store \(storePath): \(error)"
+            var failed = RunSummary()
+            failed.store_error = message
+            try? metrics?.finish(failed)
+            printError("error: \(message)")
             throw ExitCode(1)
         }
         summary.skipped_folders = scan.unlisted.map { RunSummary.Failure(path: $0.path, error: "cannot list the folder: \($0.reason)") }
+        do {
+            try metrics?.finish(summary)
+        } catch {
+            printError("warning: cannot write the metrics file \(metricsFile ?? ""): \(error.localizedDescription)")
+        }
         providers.shutdown()
         display.stop()
         withExtendedLifetime(signals) {}

@@ -105,4 +105,40 @@ struct ShardTests {
         #expect(none.status == 1)
         #expect(none.stderr.contains("--shard auto: no array task found"))
     }
+
+    /// `--metrics-file` writes Prometheus' text format that prometheus_client's parser reads, with
+    /// this run's figures; no temporary file is left.
+    @Test func metricsFileIsPrometheusTextWithTheRunsFigures() throws {
+        let tmp = try TemporaryDirectory()
+        for i in 0..<2 { try Fixture.hardCuts(at: tmp.path("v/c\(i).mp4"), shots: 2, shotSeconds: 0.5, size: "96x64", variant: i) }
+        try Data("not a video".utf8).write(to: URL(fileURLWithPath: tmp.path("v/bad.mp4")))
+        try "version: 1\nname: \"night \\\"shift\\\"\"\nstages:\n  shots: { use: shots.detect }\n".write(toFile: tmp.path("p.yml"), atomically: true, encoding: .utf8)
+        let prom = tmp.path("metrics/vidpipe.prom")
+        try FileManager.default.createDirectory(atPath: tmp.path("metrics"), withIntermediateDirectories: true)
+        let run = try CLITests.vidpipe(["run", tmp.path("p.yml"), tmp.path("v"), "--db", tmp.path("s.sqlite"), "--metrics-file", prom])
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path("metrics")) == ["vidpipe.prom"])
+        let script = """
+            import json, sys
+            from prometheus_client.parser import text_string_to_metric_families
+            out = {}
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                for s in family.samples:
+                    key = s.name + "|" + ",".join(k + "=" + v for k, v in sorted(s.labels.items()) if k != "pipeline")
+                    out[key] = s.value
+                    out["pipeline"] = s.labels["pipeline"]
+            print(json.dumps(out))
+            """
+        let parsed = try JSONSerialization.jsonObject(with: Data(try runCommand("python3", ["-c", script, prom]).utf8)) as? [String: Any]
+        let values = try #require(parsed)
+        #expect(values["pipeline"] as? String == "night \"shift\"")
+        #expect(values["vidpipe_videos|state=done"] as? Double == 2)
+        #expect(values["vidpipe_videos|state=failed"] as? Double == 1)
+        #expect(values["vidpipe_run_exit_code|"] as? Double == 2)
+        #expect(values["vidpipe_run_running|"] as? Double == 0)
+        #expect((values["vidpipe_last_success_timestamp_seconds|"] as? Double ?? 0) > 1_700_000_000)
+        #expect((values["vidpipe_frames_decoded_total|"] as? Double ?? 0) > 0)
+        #expect((values["vidpipe_stage_seconds_total|stage=shots"] as? Double ?? -1) >= 0)
+        #expect(values["vidpipe_stage_results_total|stage=shots,status=done"] as? Double == 2)
+    }
 }
