@@ -18,8 +18,9 @@ public struct ShardSpec: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `I/N` (0-based), or `auto`: the scheduler's array task — Slurm (`SLURM_ARRAY_TASK_ID` minus
-    /// `SLURM_ARRAY_TASK_MIN`, divided by `SLURM_ARRAY_TASK_STEP`, of `SLURM_ARRAY_TASK_COUNT`) or a
-    /// Kubernetes Indexed Job (`JOB_COMPLETION_INDEX` of `VIDPIPE_SHARD_COUNT`).
+    /// `SLURM_ARRAY_TASK_MIN`, divided by `SLURM_ARRAY_TASK_STEP`, of `SLURM_ARRAY_TASK_COUNT`; or, when
+    /// `VIDPIPE_SHARD_COUNT` is set, the task id itself of that count, which survives resubmitting a
+    /// subset of the tasks) or a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX` of `VIDPIPE_SHARD_COUNT`).
     public static func parse(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ShardSpec {
         if text == "auto" { return try fromScheduler(environment) }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
@@ -36,6 +37,14 @@ public struct ShardSpec: Sendable, Equatable, CustomStringConvertible {
             return value
         }
         if let task = try number("SLURM_ARRAY_TASK_ID") {
+            // A fixed split: the task id is the shard (arrays from 0), so resubmitting a few tasks
+            // (--array=3,17,42) keeps each one's shard.
+            if let fixed = try number("VIDPIPE_SHARD_COUNT") {
+                guard fixed >= 1, task >= 0, task < fixed else {
+                    throw Problem(description: "--shard auto: Slurm array task \(task) is outside 0..<\(fixed) (VIDPIPE_SHARD_COUNT)")
+                }
+                return ShardSpec(index: task, count: fixed)
+            }
             guard let count = try number("SLURM_ARRAY_TASK_COUNT") else {
                 throw Problem(description: "--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")
             }

@@ -17,6 +17,9 @@ struct ShardTests {
                                                           "SLURM_ARRAY_TASK_MIN": "1"]) == ShardSpec(index: 2, count: 3))
         #expect(try ShardSpec.parse("auto", environment: ["SLURM_ARRAY_TASK_ID": "14", "SLURM_ARRAY_TASK_COUNT": "5",
                                                           "SLURM_ARRAY_TASK_MIN": "10", "SLURM_ARRAY_TASK_STEP": "2"]) == ShardSpec(index: 2, count: 5))
+        // A resubmitted subset (--array=3,17) keeps its shards with a fixed count.
+        #expect(try ShardSpec.parse("auto", environment: ["SLURM_ARRAY_TASK_ID": "17", "SLURM_ARRAY_TASK_COUNT": "2",
+                                                          "SLURM_ARRAY_TASK_MIN": "3", "VIDPIPE_SHARD_COUNT": "200"]) == ShardSpec(index: 17, count: 200))
         #expect(try ShardSpec.parse("auto", environment: ["JOB_COMPLETION_INDEX": "7", "VIDPIPE_SHARD_COUNT": "20"])
                 == ShardSpec(index: 7, count: 20))
         let none = #expect(throws: ShardSpec.Problem.self) { try ShardSpec.parse("auto", environment: [:]) }
