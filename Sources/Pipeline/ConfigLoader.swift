@@ -6,6 +6,8 @@ import Yams
 public struct ConfigLoader {
     let file: String
     let source: String
+    /// The source cut into lines, once, when the first error needs a snippet.
+    let lines: SourceLines
     private var errors: [ConfigError] = []
 
     public static func load(path: String) throws -> PipelineConfig {
@@ -40,36 +42,36 @@ public struct ConfigLoader {
     init(file: String, source: String) {
         self.file = file
         self.source = source
+        self.lines = SourceLines(source)
     }
 
     // MARK: - errors
 
     func position(_ node: Node?) -> SourcePosition {
         guard let mark = node?.mark else { return SourcePosition(line: 1, column: 1) }
-        return SourcePosition(line: mark.line, column: mark.column)
+        return SourcePosition(line: max(1, mark.line), column: max(1, mark.column))
     }
 
     func snippet(line: Int, column: Int) -> String? {
-        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
-        guard line >= 1, line <= lines.count else { return nil }
-        let text = String(lines[line - 1])
-        return "  " + text + "\n  " + String(repeating: " ", count: max(0, column - 1)) + "^"
+        lines.snippet(line: line, column: column)
     }
 
-    mutating func fail(_ node: Node?, _ message: String, hint: String? = nil) {
-        let p = position(node)
-        errors.append(ConfigError(file: file, line: p.line, column: p.column, message: message, hint: hint,
-                                  snippet: snippet(line: p.line, column: p.column)))
+    mutating func fail(_ node: Node?, _ message: String, hint: @autoclosure () -> String? = nil) {
+        fail(at: position(node), message, hint: hint())
     }
 
-    mutating func fail(at p: SourcePosition, _ message: String, hint: String? = nil) {
-        errors.append(ConfigError(file: file, line: p.line, column: p.column, message: message, hint: hint,
-                                  snippet: snippet(line: p.line, column: p.column)))
+    mutating func fail(at p: SourcePosition, _ message: String, hint: @autoclosure () -> String? = nil) {
+        errors.append(configError(p, message, hint: hint(), detailed: errors.count < PipelineLimits.printedErrors))
     }
 
-    func configError(_ p: SourcePosition, _ message: String, hint: String? = nil) -> ConfigError {
-        ConfigError(file: file, line: p.line, column: p.column, message: message, hint: hint,
-                    snippet: snippet(line: p.line, column: p.column))
+    /// An error at `p`, its message and hint on one line with control characters escaped. Past the
+    /// errors printed in full (`detailed` false) the hint is not worked out and no snippet is cut.
+    func configError(_ p: SourcePosition, _ message: String, hint: @autoclosure () -> String? = nil,
+                     detailed: Bool = true) -> ConfigError {
+        let line = max(1, p.line), column = max(1, p.column)
+        return ConfigError(file: file, line: line, column: column, message: ShownText.escaped(message, limit: 500),
+                           hint: detailed ? hint().map { ShownText.escaped($0, limit: 500) } : nil,
+                           snippet: detailed ? snippet(line: line, column: column) : nil)
     }
 
     // MARK: - reading
@@ -98,7 +100,7 @@ public struct ConfigLoader {
             let k = key.string ?? ""
             if !Self.topLevelKeys.contains(k) {
                 fail(key, "unknown top-level key '\(k)'",
-                     hint: didYouMean(k, Self.topLevelKeys) + "valid keys: \(Self.topLevelKeys.joined(separator: ", "))")
+                     hint: Self.didYouMean(k, Self.topLevelKeys) + "valid keys: \(Self.topLevelKeys.joined(separator: ", "))")
             }
         }
         var version = 1
@@ -131,7 +133,7 @@ public struct ConfigLoader {
                               inputs: inputs, extensions: extensions, providers: providers, stages: stages)
     }
 
-    private func didYouMean(_ word: String, _ candidates: [String]) -> String {
+    private static func didYouMean(_ word: String, _ candidates: [String]) -> String {
         closestMatch(to: word, in: candidates).map { "did you mean '\($0)'? " } ?? ""
     }
 
@@ -173,7 +175,7 @@ public struct ConfigLoader {
             }
             for (k, _) in settings where !Self.providerKeys.contains(k.string ?? "") {
                 fail(k, "unknown provider key '\(k.string ?? "")'",
-                     hint: didYouMean(k.string ?? "", Self.providerKeys) + "valid keys: \(Self.providerKeys.joined(separator: ", "))")
+                     hint: Self.didYouMean(k.string ?? "", Self.providerKeys) + "valid keys: \(Self.providerKeys.joined(separator: ", "))")
             }
             let type = scalarString(settings["type"], key: "type") ?? "openai"
             if type != "openai" {
@@ -233,7 +235,7 @@ public struct ConfigLoader {
             }
             for (k, _) in entry where !Self.stageKeys.contains(k.string ?? "") {
                 fail(k, "unknown key '\(k.string ?? "")' in stage '\(name)'",
-                     hint: didYouMean(k.string ?? "", Self.stageKeys) + "a stage has `use`, `from`, `with` and `provider`; parameters go under `with:`")
+                     hint: Self.didYouMean(k.string ?? "", Self.stageKeys) + "a stage has `use`, `from`, `with` and `provider`; parameters go under `with:`")
             }
             guard let useNode = entry["use"], let use = useNode.scalar?.string else {
                 fail(value, "stage '\(name)' has no `use:`", hint: "name a stage type, e.g. `use: shots.detect`")

@@ -2,6 +2,12 @@ import Foundation
 import Stages
 import Yams
 
+/// What a pipeline file may hold (docs/pipeline.md, "Limits").
+public enum PipelineLimits {
+    /// Errors printed in full (with snippet and hint); the rest are counted.
+    public static let printedErrors = 50
+}
+
 /// A source position in the pipeline file.
 public struct SourcePosition: Sendable, Equatable {
     public var line: Int

@@ -84,25 +84,32 @@ struct GraphChecker {
         self.reporter = ConfigLoader(file: config.displayName, source: config.source)
     }
 
-    mutating func fail(_ p: SourcePosition, _ message: String, hint: String? = nil) {
-        errors.append(reporter.configError(p, message, hint: hint))
+    /// Records an error; the hint is worked out only for the errors printed in full.
+    mutating func fail(_ p: SourcePosition, _ message: String, hint: @autoclosure () -> String? = nil) {
+        errors.append(reporter.configError(p, message, hint: hint(), detailed: errors.count < PipelineLimits.printedErrors))
+    }
+
+    /// The stage names for a hint: all of a short list, the first few of a long one.
+    static func listed(_ names: [String]) -> String {
+        names.count <= 12 ? names.joined(separator: ", ") : names.prefix(10).joined(separator: ", ") + ", … (\(names.count) in all)"
     }
 
     mutating func check() -> [ConfiguredStage] {
         let names = config.stages.map(\.name)
+        let nameSet = Set(names)
         let typeNames = registry.map { $0.name }
         var resolved: [String: (config: StageConfig, type: any StageType.Type, decoded: DecodedParameters)] = [:]
         for stage in config.stages {
             guard let type = registry.first(where: { $0.name == stage.use }) else {
-                let guess = closestMatch(to: stage.use, in: typeNames).map { "did you mean '\($0)'? " } ?? ""
                 fail(stage.usePosition, "unknown stage type '\(stage.use)' in stage '\(stage.name)'",
-                     hint: guess + "known types: \(typeNames.joined(separator: ", "))")
+                     hint: (closestMatch(to: stage.use, in: typeNames).map { "did you mean '\($0)'? " } ?? "")
+                        + "known types: \(typeNames.joined(separator: ", "))")
                 continue
             }
-            for (i, upstream) in stage.from.enumerated() where !names.contains(upstream) {
-                let guess = closestMatch(to: upstream, in: names).map { "did you mean '\($0)'? " } ?? ""
+            for (i, upstream) in stage.from.enumerated() where !nameSet.contains(upstream) {
                 fail(stage.fromPositions[i], "stage '\(stage.name)' reads from '\(upstream)', which is not a stage in this pipeline",
-                     hint: guess + "stages: \(names.joined(separator: ", "))")
+                     hint: (closestMatch(to: upstream, in: names).map { "did you mean '\($0)'? " } ?? "")
+                        + "stages: \(Self.listed(names))")
             }
             if let provider = stage.provider, config.providers[provider] == nil {
                 let known = config.providers.keys.sorted()
@@ -171,9 +178,9 @@ struct GraphChecker {
                 let k = key.string ?? ""
                 keyPositions[k] = reporter.position(value)
                 if !valid.contains(k) {
-                    let guess = closestMatch(to: k, in: valid).map { "did you mean '\($0)'? " } ?? ""
                     fail(reporter.position(key), "unknown parameter '\(k)' for \(S.name) in stage '\(stage.name)'",
-                         hint: guess + (valid.isEmpty ? "\(S.name) takes no parameters" : "valid parameters: \(valid.joined(separator: ", "))"))
+                         hint: (closestMatch(to: k, in: valid).map { "did you mean '\($0)'? " } ?? "")
+                            + (valid.isEmpty ? "\(S.name) takes no parameters" : "valid parameters: \(valid.joined(separator: ", "))"))
                     ok = false
                 }
             }
@@ -247,9 +254,9 @@ struct GraphChecker {
             }
             if cfg.from.isEmpty {
                 let wanted = type.inputKinds.map(\.rawValue).joined(separator: ", ")
-                let producers = stages.values.filter { type.inputKinds.contains($0.type.outputKind) }.map(\.config.name).sorted()
                 fail(cfg.usePosition, "stage '\(cfg.name)' (\(type.name)) needs `from:` a stage that yields \(wanted)",
-                     hint: producers.isEmpty ? "add a stage that yields \(wanted)" : "e.g. `from: \(producers[0])`")
+                     hint: stages.values.filter { type.inputKinds.contains($0.type.outputKind) }.map(\.config.name).min()
+                        .map { "e.g. `from: \($0)`" } ?? "add a stage that yields \(wanted)")
                 continue
             }
             var supplied = Set<DataKind>()
@@ -263,9 +270,9 @@ struct GraphChecker {
                 supplied.insert(up.type.outputKind)
             }
             for required in type.requiredInputKinds where !supplied.contains(required) {
-                let producers = stages.values.filter { $0.type.outputKind == required }.map(\.config.name).sorted()
                 fail(cfg.usePosition, "stage '\(cfg.name)' (\(type.name)) needs one `from` stage that yields \(required.rawValue)",
-                     hint: producers.isEmpty ? "add a stage that yields \(required.rawValue)" : "add \(producers[0]) to `from:`")
+                     hint: stages.values.filter { $0.type.outputKind == required }.map(\.config.name).min()
+                        .map { "add \($0) to `from:`" } ?? "add a stage that yields \(required.rawValue)")
             }
         }
     }

@@ -228,4 +228,24 @@ struct ConfigValidationTests {
         #expect(e.first?.message == message)
         #expect(e.first?.hint == hint)
     }
+
+    /// libyaml counts CR, CR LF, NEL, LS and PS as line ends; the snippet is the line it means.
+    @Test(arguments: ["\r\n", "\r", "\u{2028}", "\u{85}"])
+    func snippetIsTheLineLibyamlCounts(lineEnd: String) {
+        let e = errors(["version: 1", "stages:", "  shots: { use: shots.detcet }", ""].joined(separator: lineEnd))
+        #expect(e.first.map { "\($0.line):\($0.column)" } == "3:17")
+        #expect(e.first?.snippet == "  " + "  shots: { use: shots.detcet }" + "\n  " + String(repeating: " ", count: 16) + "^")
+    }
+
+    @Test func longLineSnippetIsAWindowAroundTheColumn() {
+        let padding = String(repeating: " ", count: 5000)
+        let e = errors("version: 1\nstages:\n  shots: { use: shots.detect,\(padding)with: { zz: 1 } }\n")
+        #expect(e.first?.message.contains("'zz'") == true)
+        let rows = (e.first?.snippet ?? "").split(separator: "\n").map { Array($0) }
+        #expect(rows.count == 2 && rows[0].count < 130 && rows[0].starts(with: "  …"), "\(rows)")
+        // The caret is under the z.
+        if rows.count == 2, rows[1].count <= rows[0].count {
+            #expect(rows[0][rows[1].count - 1] == "z")
+        }
+    }
 }
