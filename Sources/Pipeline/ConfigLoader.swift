@@ -14,7 +14,10 @@ public struct ConfigLoader {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: absolute))
+            // One byte past the limit is enough to know the file is too large (and /dev/zero ends).
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: absolute))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: PipelineLimits.fileBytes + 1) ?? Data()
         } catch {
             let reason: String, hint: String
             if !FileManager.default.fileExists(atPath: absolute) {
@@ -27,6 +30,9 @@ public struct ConfigLoader {
             throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the pipeline file: \(reason)",
                                             hint: hint)])
         }
+        if data.count > PipelineLimits.fileBytes {
+            throw ConfigErrors([ConfigError(file: path, line: 1, column: 1, message: tooLarge, hint: tooLargeHint)])
+        }
         return try parse(String(decoding: data, as: UTF8.self), file: absolute, displayName: path)
     }
 
@@ -38,6 +44,9 @@ public struct ConfigLoader {
         if !loader.errors.isEmpty { throw ConfigErrors(loader.errors) }
         return config!
     }
+
+    static let tooLarge = "the pipeline file is larger than 1 MiB, the most a pipeline file may be"
+    static let tooLargeHint = "is this the right file? A pipeline is a short YAML file naming stages (see pipelines/archive.yml)"
 
     init(file: String, source: String) {
         self.file = file
@@ -81,6 +90,15 @@ public struct ConfigLoader {
     static let providerKeys = ["type", "base_url", "api_key_env", "max_concurrency", "timeout", "model", "retries"]
 
     private mutating func read(absoluteFile: String) -> PipelineConfig? {
+        if source.utf8.count > PipelineLimits.fileBytes {
+            fail(at: SourcePosition(line: 1, column: 1), Self.tooLarge, hint: Self.tooLargeHint)
+            return nil
+        }
+        if let key = complexKeyInAnchoredText() {
+            fail(at: lines.position(of: key), "an alias, list or mapping is used as a mapping key; keys in a pipeline file are plain names",
+                 hint: "anchors (&name) and aliases (*name) may stand for values, not for keys")
+            return nil
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: source)
@@ -90,6 +108,14 @@ public struct ConfigLoader {
         } catch {
             fail(at: SourcePosition(line: 1, column: 1), "cannot parse YAML: \(error)")
             return nil
+        }
+        if let root {
+            var expansion = Expansion()
+            _ = expansion.measure(root, depth: 1)
+            if let problem = expansion.problem {
+                fail(problem.node, problem.message, hint: problem.hint)
+                return nil
+            }
         }
         guard let root, let top = root.mapping else {
             fail(root, "a pipeline file must be a YAML mapping with `version`, `name` and `stages`",
@@ -272,8 +298,11 @@ public struct ConfigLoader {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
-            let message = "YAML syntax: " + problem + (context.map { " (\($0.text))" } ?? "")
-            return configError(SourcePosition(line: mark.line, column: mark.column), message,
+            let p = SourcePosition(line: mark.line, column: mark.column)
+            if problem.hasPrefix("Maximum nesting level") {
+                return configError(p, Expansion.tooDeep, hint: Expansion.tooDeepHint)
+            }
+            return configError(p, "YAML syntax: " + problem + (context.map { " (\($0.text))" } ?? ""),
                                hint: "check indentation and that every `{`/`[` is closed")
         case let .duplicatedKeysInMapping(duplicates, context):
             return configError(SourcePosition(line: context.mark.line, column: context.mark.column),
@@ -282,4 +311,128 @@ public struct ConfigLoader {
             return configError(SourcePosition(line: 1, column: 1), "YAML: \(error)")
         }
     }
+
+    // MARK: - limits
+
+    /// The first mapping key that is an alias, list or mapping, in a text that defines an anchor.
+    /// Yams hashes every key while composing (to find duplicates), so such a key built from aliases
+    /// would be expanded before any limit is checked; pipeline keys are plain names. This reads the
+    /// raw text and errs on the safe side: a `*name:` or `]:` inside a quoted string counts too, but
+    /// only in a file that has an `&anchor`.
+    private func complexKeyInAnchoredText() -> String.Index? {
+        let bytes = Array(source.utf8)
+        func isName(_ i: Int) -> Bool {
+            guard i < bytes.count else { return false }
+            let b = bytes[i]
+            return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D
+        }
+        func afterBlanks(_ i: Int) -> Int {
+            var k = i
+            while k < bytes.count, bytes[k] == 0x20 || bytes[k] == 0x09 { k += 1 }
+            return k
+        }
+        let ampersand: UInt8 = 0x26, star: UInt8 = 0x2A, colon: UInt8 = 0x3A, question: UInt8 = 0x3F
+        guard bytes.indices.contains(where: { bytes[$0] == ampersand && isName($0 + 1) }) else { return nil }
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            var complex = false
+            if b == star, isName(i + 1) {
+                var end = i + 1
+                while isName(end) { end += 1 }
+                let k = afterBlanks(end)
+                complex = k < bytes.count && bytes[k] == colon
+            } else if b == 0x5D || b == 0x7D {  // ] or }
+                let k = afterBlanks(i + 1)
+                complex = k < bytes.count && bytes[k] == colon
+            } else if b == question, i + 1 == bytes.count || [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i + 1]),
+                      i == 0 || [0x20, 0x09, 0x0A, 0x0D, 0x5B, 0x7B, 0x2C].contains(bytes[i - 1]) {
+                // An explicit key (`? KEY`): complex unless a scalar follows on the same line.
+                let k = afterBlanks(i + 1)
+                complex = k == bytes.count || [0x0A, 0x0D, 0x5B, 0x7B, star, ampersand, 0x21, 0x2D, 0x23].contains(bytes[k])
+            }
+            if complex { return source.utf8.index(source.utf8.startIndex, offsetBy: i) }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// Measures a composed document once per distinct node (an alias is the node it names, met again):
+/// how many values it expands to and how deep it nests. Records the first node past a limit.
+struct Expansion {
+    static let tooDeep = "lists and mappings nest more than \(PipelineLimits.depth) levels deep"
+    static let tooDeepHint = "a pipeline file nests a few levels; check for unclosed `[`/`{` or runaway indentation"
+
+    /// A node's identity: where it starts and what it is (an alias carries its anchor's position).
+    private struct Key: Hashable {
+        var line: Int, column: Int, kind: Int, count: Int
+        init(_ node: Node) {
+            line = node.mark?.line ?? 0
+            column = node.mark?.column ?? 0
+            switch node {
+            case .scalar(let s): (kind, count) = (0, s.string.utf8.count)
+            case .sequence(let s): (kind, count) = (1, s.count)
+            case .mapping(let m): (kind, count) = (2, m.count)
+            case .alias: (kind, count) = (3, 0)
+            }
+        }
+    }
+
+    struct Size {
+        /// Values once aliases are expanded (the node itself included).
+        var values = 1
+        /// Levels from this node down to its deepest value (1 for a scalar).
+        var height = 1
+        /// Whether an alias was met below.
+        var aliased = false
+    }
+
+    private var known: [Key: Size] = [:]
+    private(set) var problem: (node: Node, message: String, hint: String)?
+
+    static func children(_ node: Node) -> [Node] {
+        switch node {
+        case .sequence(let s): return Array(s)
+        case .mapping(let m): return m.flatMap { [$0.key, $0.value] }
+        case .scalar, .alias: return []
+        }
+    }
+
+    /// The node's size; `depth` is its level from the root (1). Stops at the first problem.
+    mutating func measure(_ node: Node, depth: Int) -> Size {
+        let key = Key(node)
+        if var size = known[key] {
+            size.aliased = true
+            return size
+        }
+        if depth > PipelineLimits.depth {
+            problem = (node, Self.tooDeep, Self.tooDeepHint)
+            return Size()
+        }
+        var size = Size()
+        for child in Self.children(node) {
+            let inner = measure(child, depth: depth + 1)
+            if problem != nil { return size }
+            size.values += inner.values
+            size.height = max(size.height, inner.height + 1)
+            size.aliased = size.aliased || inner.aliased
+            if depth + size.height - 1 > PipelineLimits.depth {
+                // Only an alias brings a deeper value here without passing the check above.
+                problem = (node, Self.tooDeep + " once aliases are expanded", Self.tooDeepHint)
+                return size
+            }
+            if size.values > PipelineLimits.values {
+                problem = size.aliased
+                    ? (node, "aliases expand to more than \(PipelineLimits.values) values here",
+                       "a pipeline file may hold \(PipelineLimits.values) values once every *alias is replaced by what it names; write the value out once instead")
+                    : (node, "the pipeline file holds more than \(PipelineLimits.values) values",
+                       "a pipeline file names stages and a few parameters; is this the right file?")
+                return size
+            }
+        }
+        known[key] = size
+        return size
+    }
+
 }

@@ -4,7 +4,8 @@ import Testing
 import TestSupport
 
 /// Pipeline files written to hurt: each is refused (or loaded) quickly, with positioned one-line errors.
-@Suite("hostile pipeline files")
+/// Serialized: each case is timed, and on a small machine the cases would slow each other down.
+@Suite("hostile pipeline files", .serialized)
 struct ConfigFuzzTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -53,6 +54,76 @@ struct ConfigFuzzTests {
 
     // MARK: - the cases the fuzz campaign found
 
+    /// "Billion laughs": ten aliases of ten aliases…, in reason.llm's free-form `schema:`.
+    static func aliasBomb(levels: Int) -> String {
+        var text = """
+            version: 1
+            providers:
+              local: { type: openai, base_url: "http://127.0.0.1:11434/v1" }
+            stages:
+              shots: { use: shots.detect }
+              timeline: { use: timeline.fuse, from: shots }
+              ask:
+                use: reason.llm
+                from: timeline
+                provider: local
+                with:
+                  task: custom
+                  prompt: hi
+                  schema:
+                    l0: &l0 [x, x, x, x, x, x, x, x, x, x]
+
+            """
+        for level in 1...levels {
+            text += "        l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        return text + "        type: object\n"
+    }
+
+    @Test(arguments: [6, 7]) func aliasBombIsRefusedAtTheAnchor(levels: Int) throws {
+        let text = Self.aliasBomb(levels: levels)
+        #expect(text.utf8.count < 1100)
+        let errors = try #require(Self.timed(text, "alias bomb of \(levels) levels"))
+        Self.checkShape(errors, "alias bomb")
+        #expect(errors.errors.count == 1)
+        // l4 is the first value past 100,000 (1 + 10 × 11,111).
+        #expect(errors.errors.first?.message == "aliases expand to more than 100000 values here")
+        #expect(errors.errors.first.map { "\($0.line):\($0.column)" } == "19:13")
+    }
+
+    @Test func aliasBombAsAKeyIsRefusedBeforeParsing() throws {
+        var text = "version: 1\nstages:\n  shots: { use: shots.detect }\nx:\n  l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...7 {
+            text += "  l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        text += "  ? *l7\n  : 1\n"
+        let errors = try #require(Self.timed(text, "alias bomb as a key"))
+        #expect(errors.errors.first?.message.contains("used as a mapping key") == true)
+        #expect(errors.errors.first.map { "\($0.line):\($0.column)" } == "13:3")
+        // Aliases for values stay allowed.
+        #expect(Self.validate("version: 1\nx: &s shots.detect\nstages:\n  shots: { use: *s }\n")?.errors.map(\.message)
+                == ["unknown top-level key 'x'"])
+    }
+
+    @Test func aliasesMayNotBuildDepth() throws {
+        // Each level one alias deep: few values, but 80 levels once expanded.
+        var text = "version: 1\nstages:\n  shots: { use: shots.detect }\nx:\n  - &a0 [x]\n"
+        for level in 1...80 { text += "  - &a\(level) [*a\(level - 1)]\n" }
+        let errors = try #require(Self.timed(text, "depth through aliases"))
+        #expect(errors.errors.first?.message == "lists and mappings nest more than 64 levels deep once aliases are expanded")
+    }
+
+    @Test func fileOverOneMebibyteIsRefused() throws {
+        let text = "version: 1\nstages:\n  shots: { use: shots.detect }\n# " + String(repeating: "x", count: 1 << 20) + "\n"
+        let errors = try #require(Self.timed(text, "a large file"))
+        #expect(errors.errors.map(\.message) == ["the pipeline file is larger than 1 MiB, the most a pipeline file may be"])
+        #expect(errors.errors.first?.line == 1)
+        // load() reads no more than the limit and one byte.
+        let tmp = try TemporaryDirectory()
+        try text.write(toFile: tmp.path("big.yml"), atomically: true, encoding: .utf8)
+        #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: tmp.path("big.yml")) }
+    }
+
     @Test func sixteenThousandUnknownKeysAreCountedNotPrinted() throws {
         let keys = (0..<16_000).map { "      k\($0): 1" }.joined(separator: "\n")
         let text = "version: 1\nstages:\n  shots:\n    use: shots.detect\n    with:\n" + keys + "\n"
@@ -64,5 +135,19 @@ struct ConfigFuzzTests {
         let printed = errors.description.split(separator: "\n")
         #expect(printed.last == "… and 15950 more errors")
         #expect(printed.filter { $0.contains(": error: ") }.count == 50)
+    }
+
+    @Test(arguments: [
+        ("flow", "version: 1\nstages:\n  shots: { use: shots.detect, with: { x: " + String(repeating: "[", count: 10_000) + " } }\n"),
+        ("flow, closed", "version: 1\nx: " + String(repeating: "[", count: 900) + String(repeating: "]", count: 900) + "\nstages: {}\n"),
+        ("block", "version: 1\nstages: {}\nx:\n" + (0..<1100).map { String(repeating: " ", count: $0 + 1) + "- \n" }.joined()),
+        ("schema", "version: 1\nstages:\n  a: { use: reason.llm, with: { schema: " + String(repeating: "{a: ", count: 200)
+            + String(repeating: "}", count: 200) + " } }\n"),
+    ])
+    func deepNestingIsRefused(name: String, text: String) throws {
+        let errors = try #require(Self.timed(text, "deep nesting (\(name))"))
+        Self.checkShape(errors, name)
+        #expect(errors.errors.first?.message.hasPrefix("lists and mappings nest more than 64 levels deep") == true,
+                "\(name): \(errors.errors.first?.message ?? "")")
     }
 }
