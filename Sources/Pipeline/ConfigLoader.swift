@@ -247,6 +247,12 @@ public struct ConfigLoader {
                  hint: "e.g. `stages:\\n  shots: { use: shots.detect }`")
             return []
         }
+        if map.count > PipelineLimits.stages {
+            let first = map[map.index(map.startIndex, offsetBy: PipelineLimits.stages)]
+            fail(first.key, "a pipeline may have at most \(PipelineLimits.stages) stages (this one has \(map.count))",
+                 hint: "split the work into several pipeline files")
+            return []
+        }
         var out: [StageConfig] = []
         var seen = Set<String>()
         for (key, value) in map {

@@ -12,6 +12,7 @@ public enum PipelineLimits {
     public static let values = 100_000
     /// How deeply lists and mappings may nest (libyaml itself stops at 1000).
     public static let depth = 64
+    public static let stages = 1000
     /// Errors printed in full (with snippet and hint); the rest are counted.
     public static let printedErrors = 50
 }

@@ -169,8 +169,8 @@ struct GraphChecker {
 
     /// Decodes `with:` into the type's Parameters, reporting unknown keys, wrong types and invalid values at their position.
     private mutating func decodeParameters<S: StageType>(_ type: S.Type, stage: StageConfig) -> DecodedParameters? {
-        let docs = S.Parameters.documentation
-        let valid = docs.map(\.name)
+        // The documentation (each default rendered) is worked out only for a message.
+        let valid = S.Parameters.fields.map(\.name)
         var keyPositions: [String: SourcePosition] = [:]
         var ok = true
         if let mapping = stage.with?.mapping {
@@ -191,7 +191,7 @@ struct GraphChecker {
             parameters = try YAMLDecoder().decode(S.Parameters.self, from: stage.with ?? Node.mapping(Node.Mapping([])))
         } catch let error as DecodingError {
             let (key, message) = describe(error)
-            let doc = docs.first { $0.name == key }
+            let doc = S.Parameters.documentation.first { $0.name == key }
             fail(key.flatMap { keyPositions[$0] } ?? stage.position,
                  "invalid value for '\(key ?? "with")' in stage '\(stage.name)': \(message)",
                  hint: doc.map { "'\($0.name)' takes \($0.type) (default \($0.defaultValue)): \($0.summary)" })
@@ -204,7 +204,7 @@ struct GraphChecker {
             try parameters.validate()
         } catch {
             fail(keyPositions[error.key] ?? stage.position, "invalid value for '\(error.key)' in stage '\(stage.name)': \(error.message)",
-                 hint: error.hint ?? docs.first { $0.name == error.key }.map { "'\($0.name)' takes \($0.type): \($0.summary)" })
+                 hint: error.hint ?? S.Parameters.documentation.first { $0.name == error.key }.map { "'\($0.name)' takes \($0.type): \($0.summary)" })
             return nil
         }
         let encoder = JSONEncoder()
@@ -277,27 +277,91 @@ struct GraphChecker {
         }
     }
 
-    /// Kahn's algorithm in file order; reports a cycle with its members.
+    /// Kahn's algorithm: of the stages whose upstreams are all placed, the one declared first goes
+    /// next (a heap of declaration indices), so ties keep the file's order; O((stages + links) log stages).
+    /// Reports a cycle with its members.
     private mutating func topologicalOrder() -> [String]? {
-        let stages = config.stages
-        var remaining = stages.map(\.name)
-        var done: [String] = []
-        var placed = Set<String>()
-        let known = Set(remaining)
-        while !remaining.isEmpty {
-            guard let next = remaining.first(where: { name in
-                let s = stages.first { $0.name == name }!
-                return s.from.allSatisfy { placed.contains($0) || !known.contains($0) }
-            }) else {
-                let cycleStart = stages.first { remaining.contains($0.name) }!
-                fail(cycleStart.position, "stages form a cycle: \(remaining.joined(separator: " → ")) → \(remaining[0])",
-                     hint: "a stage cannot read, directly or indirectly, from itself; remove one of these `from:` links")
-                return nil
-            }
-            done.append(next)
-            placed.insert(next)
-            remaining.removeAll { $0 == next }
+        // One node per name (a name given twice is the loader's error; the first declaration stands).
+        var index: [String: Int] = [:]
+        var nodes: [StageConfig] = []
+        for stage in config.stages where index[stage.name] == nil {
+            index[stage.name] = nodes.count
+            nodes.append(stage)
         }
-        return done
+        var waiting = Array(repeating: 0, count: nodes.count)
+        var downstream = Array(repeating: [Int](), count: nodes.count)
+        for (i, stage) in nodes.enumerated() {
+            // An unknown upstream is reported elsewhere; a name listed twice is one link.
+            for upstream in Set(stage.from) {
+                guard let u = index[upstream] else { continue }
+                waiting[i] += 1
+                downstream[u].append(i)
+            }
+        }
+        var ready = IndexHeap(nodes.indices.filter { waiting[$0] == 0 })
+        var order: [String] = []
+        while let next = ready.popMin() {
+            order.append(nodes[next].name)
+            for d in downstream[next] {
+                waiting[d] -= 1
+                if waiting[d] == 0 { ready.insert(d) }
+            }
+        }
+        guard order.count < nodes.count else { return order }
+        // Every stage left waits on another one left: walk upstream from the first until a stage repeats.
+        var path: [Int] = []
+        var onPath: [Int: Int] = [:]
+        var current = nodes.indices.first { waiting[$0] > 0 }!
+        while onPath[current] == nil {
+            onPath[current] = path.count
+            path.append(current)
+            current = nodes[current].from.compactMap { index[$0] }.first { waiting[$0] > 0 }!
+        }
+        // The walk went against the data; the cycle reads downstream from its first-declared stage.
+        var cycle = Array(path[onPath[current]!...].reversed())
+        let start = cycle.firstIndex(of: cycle.min()!)!
+        cycle = Array(cycle[start...] + cycle[..<start])
+        let names = cycle.map { nodes[$0].name }
+        let shown = names.count <= 12 ? names : names.prefix(10) + ["… (\(names.count) stages)"]
+        fail(nodes[cycle[0]].position, "stages form a cycle: \((shown + [names[0]]).joined(separator: " → "))",
+             hint: "a stage cannot read, directly or indirectly, from itself; remove one of these `from:` links")
+        return nil
+    }
+}
+
+/// A binary min-heap of indices: the ready stage declared first.
+struct IndexHeap {
+    private var items: [Int] = []
+
+    init(_ initial: [Int]) {
+        for i in initial { insert(i) }
+    }
+
+    mutating func insert(_ value: Int) {
+        items.append(value)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child] < items[parent] else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func popMin() -> Int? {
+        guard let first = items.first else { return nil }
+        let last = items.removeLast()
+        guard !items.isEmpty else { return first }
+        items[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < items.count, items[left] < items[smallest] { smallest = left }
+            if right < items.count, items[right] < items[smallest] { smallest = right }
+            guard smallest != parent else { return first }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }

@@ -137,6 +137,66 @@ struct ConfigFuzzTests {
         #expect(printed.filter { $0.contains(": error: ") }.count == 50)
     }
 
+    /// s1 reads from s2, s2 from s3, … : each stage is ready only after everything declared after it.
+    static func reversedChain(_ count: Int) -> String {
+        "version: 1\nstages:\n"
+            + (1..<count).map { "  s\($0): { use: frames.keyframes, from: s\($0 + 1) }\n" }.joined()
+            + "  s\(count): { use: shots.detect }\n"
+    }
+
+    @Test func aThousandStagesDeclaredInReverseAreOrderedQuickly() throws {
+        // As many as a pipeline may have; placing them one by one by scanning took minutes.
+        let errors = try #require(Self.timed(Self.reversedChain(1000), "1,000 stages in reverse"))
+        // The chain is ordered (no cycle); what is left are the kind errors of keyframes reading keyframes.
+        #expect(!errors.errors.contains { $0.message.contains("cycle") })
+        #expect(errors.errors.count == 998)
+        #expect(errors.errors.allSatisfy { $0.message.contains("needs shots, but") })
+    }
+
+    @Test func orderKeepsTheFileOrderAmongReadyStages() throws {
+        // Declared downstream first; each stage goes as soon as its upstreams have, earliest declared first.
+        let graph = try PipelineGraph.build(ConfigLoader.parse("""
+            version: 1
+            stages:
+              captions: { use: captions.export, from: speech }
+              keyframes: { use: frames.keyframes, from: shots }
+              speech: { use: speech.transcribe, from: segments }
+              frames: { use: frames.sample }
+              segments: { use: audio.segments }
+              shots: { use: shots.detect }
+              timeline: { use: timeline.fuse, from: [shots, keyframes, speech] }
+            """, file: "/tmp/p.yml"))
+        #expect(graph.stages.map(\.name) == ["frames", "segments", "speech", "captions", "shots", "keyframes", "timeline"])
+    }
+
+    @Test func longCycleIsReportedWithItsMembersInOrder() throws {
+        // A chain that closes on itself, declared out of order, with a stage hanging below it.
+        let errors = try #require(Self.validate("""
+            version: 1
+            stages:
+              below: { use: frames.keyframes, from: c }
+              c: { use: frames.keyframes, from: b }
+              a: { use: frames.keyframes, from: c }
+              b: { use: frames.keyframes, from: a }
+            """))
+        let cycle = try #require(errors.errors.first { $0.message.contains("cycle") })
+        #expect(cycle.message == "stages form a cycle: c → a → b → c")
+        #expect(cycle.line == 4)
+    }
+
+    @Test func fiveThousandStagesAreRefusedAtTheFirstOneTooMany() throws {
+        let text = "version: 1\nstages:\n" + (0..<5000).map { "  s\($0): { use: shots.detect, with: { threshold: \(20 + $0 % 10) } }\n" }.joined()
+        let errors = try #require(Self.timed(text, "5,000 stages"))
+        #expect(errors.errors.map(\.message) == ["a pipeline may have at most 1000 stages (this one has 5000)"])
+        #expect(errors.errors.first.map { "\($0.line):\($0.column)" } == "1003:3")
+    }
+
+    @Test func aThousandStagesStillLoad() throws {
+        let text = "version: 1\nstages:\n  shots: { use: shots.detect }\n"
+            + (1..<1000).map { "  k\($0): { use: frames.keyframes, from: shots, with: { candidates: \(1 + $0 % 5) } }\n" }.joined()
+        #expect(Self.timed(text, limit: .seconds(5), "1,000 valid stages") == nil)
+    }
+
     @Test(arguments: [
         ("flow", "version: 1\nstages:\n  shots: { use: shots.detect, with: { x: " + String(repeating: "[", count: 10_000) + " } }\n"),
         ("flow, closed", "version: 1\nx: " + String(repeating: "[", count: 900) + String(repeating: "]", count: 900) + "\nstages: {}\n"),
