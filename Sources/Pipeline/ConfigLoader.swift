@@ -103,7 +103,7 @@ public struct ConfigLoader {
         do {
             root = try Yams.compose(yaml: source)
         } catch let error as YamlError {
-            errors.append(yamlSyntaxError(error))
+            errors.append(yamlError(error))
             return nil
         } catch {
             fail(at: SourcePosition(line: 1, column: 1), "cannot parse YAML: \(error)")
@@ -300,7 +300,11 @@ public struct ConfigLoader {
         return out
     }
 
-    private func yamlSyntaxError(_ error: YamlError) -> ConfigError {
+    // MARK: - YAML errors
+
+    /// libyaml's and Yams's errors as one positioned line each.
+    private func yamlError(_ error: YamlError) -> ConfigError {
+        let hint = "check indentation and that every `{`/`[` is closed"
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
@@ -308,13 +312,59 @@ public struct ConfigLoader {
             if problem.hasPrefix("Maximum nesting level") {
                 return configError(p, Expansion.tooDeep, hint: Expansion.tooDeepHint)
             }
-            return configError(p, "YAML syntax: " + problem + (context.map { " (\($0.text))" } ?? ""),
-                               hint: "check indentation and that every `{`/`[` is closed")
+            return configError(p, "YAML syntax: " + problem + (context.map { " (\($0.text))" } ?? ""), hint: hint)
+        case let .reader(problem, offset, value, _):
+            // libyaml refuses a character it cannot read; find it (the offset Yams gives counts
+            // Characters, which a control character can join to its neighbour).
+            let scalars = source.unicodeScalars
+            let bad = value >= 0 ? scalars.firstIndex { Int64($0.value) == Int64(value) } : nil
+            let index = bad ?? offset.flatMap { source.index(source.startIndex, offsetBy: $0, limitedBy: source.endIndex) }
+            let shown = bad.map { " (" + ShownText.shown(scalars[$0]) + ")" } ?? ""
+            return configError(index.map { lines.position(of: $0) } ?? SourcePosition(line: 1, column: 1),
+                               "YAML cannot hold this character\(shown): \(problem)",
+                               hint: "a pipeline file is UTF-8 text; in a double-quoted string a control character is written as an escape such as \"\\x01\"")
         case let .duplicatedKeysInMapping(duplicates, context):
-            return configError(SourcePosition(line: context.mark.line, column: context.mark.column),
-                               "duplicate key(s) \(duplicates.joined(separator: ", "))")
+            let first = SourcePosition(line: context.mark.line, column: context.mark.column)
+            guard let name = duplicates.first, name != "<uncovertable>" else {
+                return configError(first, "duplicate keys in a mapping", hint: "a key may appear only once in a mapping")
+            }
+            let others = duplicates.dropFirst().map { "'\($0)'" }
+            let message = "duplicate key '\(name)' (first defined at line \(first.line))"
+                + (others.isEmpty ? "" : "; also defined twice: \(others.joined(separator: ", "))")
+            return configError(secondDefinition(of: name, first: first) ?? first, message,
+                               hint: "a key may appear only once in a mapping: remove one, or give the second another name")
         default:
             return configError(SourcePosition(line: 1, column: 1), "YAML: \(error)")
+        }
+    }
+
+    /// Yams points at the first of two equal keys; the mistake is usually the second. Reads the text
+    /// again with one character of the first key changed (so no column moves) and takes the position
+    /// the key then has.
+    private func secondDefinition(of name: String, first: SourcePosition) -> SourcePosition? {
+        guard var at = lines.index(line: first.line, column: first.column) else { return nil }
+        var text = source
+        let opening = text.unicodeScalars[at]
+        let quoted = opening == "\"" || opening == "'"
+        if quoted { at = text.unicodeScalars.index(after: at) }
+        // An empty key, or a key that does not start on its line, is not renamed.
+        guard at < text.unicodeScalars.endIndex, !(quoted && text.unicodeScalars[at] == opening),
+              !"\n\r".unicodeScalars.contains(text.unicodeScalars[at]) else { return nil }
+        text.unicodeScalars.replaceSubrange(at...at, with: ["\u{E000}"])
+        do {
+            guard let root = try Yams.compose(yaml: text) else { return nil }
+            // The mapping that holds the renamed key holds the duplicate.
+            var found: SourcePosition?
+            Expansion.visit(root) { node in
+                guard found == nil, let mapping = node.mapping,
+                      mapping.contains(where: { position($0.key) == first }) else { return }
+                found = mapping.first { $0.key.string == name && position($0.key) != first }.map { position($0.key) }
+            }
+            return found
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) where duplicates.first == name {
+            return SourcePosition(line: context.mark.line, column: context.mark.column)
+        } catch {
+            return nil
         }
     }
 
@@ -441,4 +491,14 @@ struct Expansion {
         return size
     }
 
+    /// Calls `body` once for each distinct node (aliases are not entered again).
+    static func visit(_ root: Node, _ body: (Node) -> Void) {
+        var seen = Set<Key>()
+        var pending = [root]
+        while let node = pending.popLast() {
+            guard seen.insert(Key(node)).inserted else { continue }
+            body(node)
+            pending.append(contentsOf: children(node).reversed())
+        }
+    }
 }

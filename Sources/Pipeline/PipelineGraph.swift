@@ -190,10 +190,11 @@ struct GraphChecker {
         do {
             parameters = try YAMLDecoder().decode(S.Parameters.self, from: stage.with ?? Node.mapping(Node.Mapping([])))
         } catch let error as DecodingError {
-            let (key, message) = describe(error)
-            let doc = S.Parameters.documentation.first { $0.name == key }
-            fail(key.flatMap { keyPositions[$0] } ?? stage.position,
-                 "invalid value for '\(key ?? "with")' in stage '\(stage.name)': \(message)",
+            let docs = S.Parameters.documentation
+            let problem = ValueProblem(error, in: stage.with, docs: docs)
+            let doc = docs.first { $0.name == problem.key }
+            fail(problem.node.map { reporter.position($0) } ?? problem.key.flatMap { keyPositions[$0] } ?? stage.position,
+                 "invalid value for '\(problem.key ?? "with")' in stage '\(stage.name)': \(problem.message)",
                  hint: doc.map { "'\($0.name)' takes \($0.type) (default \($0.defaultValue)): \($0.summary)" })
             return nil
         } catch {
@@ -214,31 +215,6 @@ struct GraphChecker {
             json: json, model: S.model(parameters), needsProvider: S.needsProvider(parameters),
             plan: { context in try S.work(parameters: parameters, context: context) },
             sidecars: { context, output in S.sidecars(parameters: parameters, context: context, output: output) })
-    }
-
-    private func describe(_ error: DecodingError) -> (String?, String) {
-        func key(_ path: [any CodingKey]) -> String? { path.first?.stringValue }
-        switch error {
-        case let .typeMismatch(type, ctx): return (key(ctx.codingPath), "expected \(readable(type))" + detail(ctx))
-        case let .valueNotFound(type, ctx): return (key(ctx.codingPath), "missing \(readable(type))" + detail(ctx))
-        case let .keyNotFound(k, ctx): return (k.stringValue, "required key missing" + detail(ctx))
-        case let .dataCorrupted(ctx): return (key(ctx.codingPath), ctx.debugDescription)
-        @unknown default: return (nil, "\(error)")
-        }
-    }
-
-    private func detail(_ ctx: DecodingError.Context) -> String {
-        ctx.debugDescription.isEmpty ? "" : " (\(ctx.debugDescription))"
-    }
-
-    private func readable(_ type: Any.Type) -> String {
-        switch "\(type)" {
-        case "Double", "Float": return "a number"
-        case "Int": return "a whole number"
-        case "Bool": return "true or false"
-        case "String": return "a string"
-        default: return "\(type)"
-        }
     }
 
     /// Checks that each stage's `from` supplies the kinds its type needs (like GStreamer caps).
@@ -362,6 +338,104 @@ struct IndexHeap {
             guard smallest != parent else { return first }
             items.swapAt(parent, smallest)
             parent = smallest
+        }
+    }
+}
+
+/// A decoding error in a stage's `with:` in the user's words: which key (and item), what it takes,
+/// and what the file has there, e.g. "must be a number, not a mapping".
+struct ValueProblem {
+    /// The parameter (the first key of the path).
+    var key: String?
+    /// The value at fault, when the path leads to it.
+    var node: Node?
+    var message: String
+
+    init(_ error: DecodingError, in with: Node?, docs: [ParameterDoc]) {
+        func located(_ path: [any CodingKey]) -> (key: String?, node: Node?, place: String) {
+            var node = with
+            var place: [String] = []
+            for (i, step) in path.enumerated() {
+                if let index = step.intValue, let seq = node?.sequence {
+                    node = index < seq.count ? seq[seq.index(seq.startIndex, offsetBy: index)] : nil
+                    if i > 0 { place.append("item \(index + 1)") }
+                } else {
+                    node = node?.mapping?[step.stringValue]
+                    if i > 0 { place.append("'\(step.stringValue)'") }
+                }
+            }
+            return (path.first?.stringValue, node, place.joined(separator: " → "))
+        }
+        func sentence(_ place: String, _ rest: String) -> String { place.isEmpty ? rest : place + " " + rest }
+        switch error {
+        case let .typeMismatch(type, ctx):
+            let (key, node, place) = located(ctx.codingPath)
+            let found = node.map { ", not " + Self.describe($0) } ?? ""
+            self.init(key: key, node: node,
+                      message: sentence(place, "must be \(Self.expected(type, doc: Self.docType(ctx.codingPath, docs)))" + found))
+        case let .valueNotFound(type, ctx):
+            let (key, node, place) = located(ctx.codingPath)
+            self.init(key: key, node: node,
+                      message: sentence(place, "must be \(Self.expected(type, doc: Self.docType(ctx.codingPath, docs))), not empty"))
+        case let .keyNotFound(missing, ctx):
+            let (_, node, place) = located(ctx.codingPath)
+            self.init(key: ctx.codingPath.first?.stringValue ?? missing.stringValue, node: node,
+                      message: sentence(place, "needs the key '\(missing.stringValue)'"))
+        case let .dataCorrupted(ctx):
+            let (key, node, _) = located(ctx.codingPath)
+            self.init(key: key, node: node, message: ctx.debugDescription)
+        @unknown default:
+            self.init(key: nil, node: nil, message: "\(error)")
+        }
+    }
+
+    private init(key: String?, node: Node?, message: String) {
+        self.key = key
+        self.node = node
+        self.message = message
+    }
+
+    /// The documented type of the value at `path`: the key's, or for an item of a list the type of its items.
+    static func docType(_ path: [any CodingKey], _ docs: [ParameterDoc]) -> String? {
+        guard let key = path.first?.stringValue, let type = docs.first(where: { $0.name == key })?.type else { return nil }
+        if path.count == 1 { return type }
+        if path.count == 2, path[1].intValue != nil, type.hasPrefix("list of ") { return String(type.dropFirst("list of ".count)) }
+        return nil
+    }
+
+    /// What the value should be, from the type the decoder wanted or, where that is only "a single
+    /// value", from the documented type.
+    static func expected(_ type: Any.Type, doc: String?) -> String {
+        switch "\(type)" {
+        case "Double", "Float": return "a number"
+        case "Int", "Int64", "Int32", "UInt", "UInt64": return "a whole number"
+        case "Bool": return "true or false"
+        case "String": return "a string"
+        case "Sequence", "Array<JSONValue>": return "a list"
+        case "Mapping", "Dictionary<String, JSONValue>": return "a mapping"
+        default: break
+        }
+        guard let words = doc else { return "a single value" }
+        if words.hasPrefix("number") { return "a number" }
+        if words.hasPrefix("integer") { return "a whole number" }
+        if words.hasPrefix("boolean") { return "true or false" }
+        if words.hasPrefix("duration") { return "a duration" }
+        if words.hasPrefix("string") || words == "path" { return "a string" }
+        if words.hasPrefix("list") { return "a list" }
+        if words.contains("mapping") { return "a mapping" }
+        let choices = words.split(whereSeparator: { $0 == "|" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }
+        return choices.count > 1 ? "one of " + choices.joined(separator: ", ") : "a single value"
+    }
+
+    /// What the file has: "a mapping", "a list", "empty" or the scalar itself.
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar):
+            if scalar.string.isEmpty || node.null != nil { return "empty" }
+            return "'" + ShownText.escaped(scalar.string, limit: 40) + "'"
         }
     }
 }
