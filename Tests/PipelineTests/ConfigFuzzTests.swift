@@ -210,4 +210,143 @@ struct ConfigFuzzTests {
         #expect(errors.errors.first?.message.hasPrefix("lists and mappings nest more than 64 levels deep") == true,
                 "\(name): \(errors.errors.first?.message ?? "")")
     }
+
+    // MARK: - the mutation fuzzer
+
+    /// SplitMix64: small, fast and the same on every machine, so a failing mutant is found again by its index.
+    struct SplitMix64 {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
+        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    }
+
+    static let seed: UInt64 = 0x5EED_0014
+    static let mutantCount = 300
+
+    static let hostileValues = [
+        "{ a: 1, b: [2, 3] }", "[1, 2, 3]", "[]", "{}", "~", "\"\"", "1e400", "-1e400", "99999999999999999999999", "-5", "0x7fffffffffffffff",
+        ".nan", "\u{1}\u{1B}[31mred\u{7}", "\"\\u0000\"", "&a [*a]", "*nowhere", "!!binary aGk=", "|\n  text", "? [a]\n", "'unclosed",
+        "\"unclosed", "true", "no", "2 fortnights", "\u{202E}txt.exe", "\t", "\r", "\u{2028}", "::", "- - -",
+        String(repeating: "[", count: 10_000), String(repeating: "x", count: 5000),
+    ]
+
+    static func aliasBombText(_ rng: inout SplitMix64) -> String {
+        let fan = 2 + rng.below(15)
+        var text = "&b0 [" + Array(repeating: "x", count: fan).joined(separator: ", ") + "]"
+        var defs = ["b0: " + text]
+        for level in 1...(3 + rng.below(8)) {
+            text = "&b\(level) [" + Array(repeating: "*b\(level - 1)", count: fan).joined(separator: ", ") + "]"
+            defs.append("b\(level): " + text)
+        }
+        return "{ " + defs.joined(separator: ", ") + " }"
+    }
+
+    /// One mutant of `source`: a few random edits of the kinds a fuzzer (or a bad merge) makes.
+    static func mutate(_ source: String, _ rng: inout SplitMix64) -> String {
+        var lines = source.components(separatedBy: "\n")
+        for _ in 0...rng.below(3) {
+            let i = rng.below(lines.count)
+            switch rng.below(13) {
+            case 0:  // flip bytes
+                var bytes = Array(lines[i].utf8)
+                for _ in 0...rng.below(4) where !bytes.isEmpty {
+                    bytes[rng.below(bytes.count)] = UInt8(truncatingIfNeeded: rng.next())
+                }
+                lines[i] = String(decoding: bytes, as: UTF8.self)
+            case 1: lines.remove(at: i)
+            case 2: lines.insert(lines[i], at: i)
+            case 3:  // re-indent
+                let body = lines[i].drop { $0 == " " }
+                lines[i] = String(repeating: rng.pick([" ", "\t"]), count: rng.below(9)) + body
+            case 4:  // swap two lines' indentation
+                let j = rng.below(lines.count)
+                let (a, b) = (lines[i].prefix { $0 == " " }, lines[j].prefix { $0 == " " })
+                (lines[i], lines[j]) = (String(b + lines[i].dropFirst(a.count)), String(a + lines[j].dropFirst(b.count)))
+            case 5:  // rename a key
+                if let colon = lines[i].firstIndex(of: ":") {
+                    let indent = lines[i].prefix { $0 == " " }
+                    let name = rng.pick(["use", "from", "with", "stages", "x", "", "threshold", "schema", "<<", "? a", "\u{0}"])
+                    lines[i] = String(indent) + name + lines[i][colon...]
+                }
+            case 6:  // replace a value
+                if let colon = lines[i].range(of: ": ") {
+                    lines[i] = String(lines[i][..<colon.upperBound]) + rng.pick(hostileValues)
+                }
+            case 7:  // truncate the file
+                let kept = lines.joined(separator: "\n").utf8.prefix(rng.below(source.utf8.count + 1))
+                lines = String(decoding: Array(kept), as: UTF8.self).components(separatedBy: "\n")
+            case 8:  // an alias bomb as a value
+                if let colon = lines[i].range(of: ": ") { lines[i] = String(lines[i][..<colon.upperBound]) + aliasBombText(&rng) }
+            case 9:  // deep nesting, flow or block
+                if rng.below(2) == 0 {
+                    lines.insert("x: " + String(repeating: rng.pick(["[", "{a: ", "[{a: "]), count: 1 + rng.below(12_000)), at: i)
+                } else {
+                    lines.insert(contentsOf: (0..<rng.below(1500)).map { String(repeating: " ", count: $0) + "- " }, at: i)
+                }
+            case 10:  // control characters and line breaks libyaml counts
+                var line = Array(lines[i].unicodeScalars)
+                line.insert(rng.pick(["\u{0}", "\u{1}", "\u{8}", "\u{1B}", "\r", "\u{85}", "\u{2028}", "\u{FEFF}", "\u{7F}", "\t"]),
+                            at: rng.below(line.count + 1))
+                lines[i] = String(String.UnicodeScalarView(line))
+            case 11:  // a duplicate key
+                lines.insert(lines[i], at: min(lines.count, i + 1 + rng.below(3)))
+            default:  // CRLF line ends
+                return lines.joined(separator: "\r\n")
+            }
+            if lines.isEmpty { lines = [""] }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    @Test func mutatedPipelinesLoadOrFailWithPositionedOneLineErrors() throws {
+        let folder = Self.packageRoot.appendingPathComponent("pipelines")
+        let sources = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yml") }.sorted()
+            .map { try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) }
+        #expect(sources.count >= 3)
+        var loaded = 0
+        let clock = ContinuousClock()
+        let total = clock.measure {
+            for index in 0..<Self.mutantCount {
+                var rng = SplitMix64(state: Self.seed &+ UInt64(index))
+                let mutant = Self.mutate(rng.pick(sources), &rng)
+                var errors: ConfigErrors?
+                let elapsed = clock.measure { errors = Self.validate(mutant) }
+                #expect(elapsed < .seconds(2), "mutant \(index) (seed \(Self.seed) + \(index)) took \(elapsed)")
+                if let errors { Self.checkShape(errors, "mutant \(index)") } else { loaded += 1 }
+            }
+        }
+        // Some mutants stay valid (a flipped comment, a duplicated blank line); most do not.
+        #expect(loaded > 0 && loaded < Self.mutantCount, "\(loaded) of \(Self.mutantCount) mutants loaded")
+        #expect(total < .seconds(20), "\(Self.mutantCount) mutants took \(total)")
+    }
+
+    // MARK: - the same, as a user runs it
+
+    @Test func validateCommandRefusesTheFuzzCasesQuickly() throws {
+        let tmp = try TemporaryDirectory()
+        let cases: [(String, String, String)] = [
+            ("bomb.yml", Self.aliasBomb(levels: 7), "bomb.yml:19:13: error: aliases expand to more than 100000 values here"),
+            ("keys.yml", "version: 1\nstages:\n  shots:\n    use: shots.detect\n    with:\n"
+                + (0..<16_000).map { "      k\($0): 1\n" }.joined(), "… and 15950 more errors\n16000 errors in"),
+            ("reversed.yml", Self.reversedChain(1000), "998 errors in"),
+            ("reversed-2000.yml", Self.reversedChain(2000), "reversed-2000.yml:1003:3: error: a pipeline may have at most 1000 stages"),
+            ("many.yml", "version: 1\nstages:\n" + (0..<5000).map { "  s\($0): { use: shots.detect }\n" }.joined(),
+             "many.yml:1003:3: error: a pipeline may have at most 1000 stages (this one has 5000)"),
+        ]
+        for (name, text, expected) in cases {
+            try text.write(toFile: tmp.path(name), atomically: true, encoding: .utf8)
+            var result: ProcessOutput?
+            let elapsed = try ContinuousClock().measure { result = try CLITests.vidpipe(["validate", tmp.path(name)]) }
+            #expect(result?.status == 1, "\(name): \(result?.stderr.suffix(300) ?? "")")
+            #expect(result?.stderr.contains(expected) == true, "\(name): \(result?.stderr.suffix(300) ?? "")")
+            #expect(elapsed < .seconds(3), "vidpipe validate \(name) took \(elapsed)")
+        }
+    }
 }
