@@ -210,7 +210,21 @@ struct GraphChecker {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let json = (try? encoder.encode(parameters)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        // The JSON is what the fingerprint hashes: parameters without one (an infinite number in a
+        // `schema:`) would all hash alike, so they are an error rather than "{}".
+        let json: String
+        do {
+            json = String(decoding: try encoder.encode(parameters), as: UTF8.self)
+        } catch {
+            let key = (error as? EncodingError).flatMap { error -> String? in
+                guard case let .invalidValue(_, context) = error else { return nil }
+                return context.codingPath.first?.stringValue
+            }
+            fail(key.flatMap { keyPositions[$0] } ?? stage.position,
+                 "invalid value for '\(key ?? "with")' in stage '\(stage.name)': it has no JSON form",
+                 hint: "numbers must be finite: .inf and .nan cannot be written as JSON")
+            return nil
+        }
         return DecodedParameters(
             json: json, model: S.model(parameters), needsProvider: S.needsProvider(parameters),
             plan: { context in try S.work(parameters: parameters, context: context) },

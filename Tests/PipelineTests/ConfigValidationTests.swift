@@ -303,4 +303,21 @@ struct ConfigValidationTests {
         #expect(flow.first.map { "\($0.line):\($0.column)" } == "3:27")
         #expect(flow.first?.message == "duplicate key 'use' (first defined at line 3)")
     }
+
+    /// A value with no JSON form would leave the fingerprint nothing to hash; it is an error at its key.
+    @Test func infiniteNumberInASchemaIsAnError() {
+        let e = errors("""
+            version: 1
+            providers:
+              local: { type: openai, base_url: "http://127.0.0.1:11434/v1" }
+            stages:
+              shots: { use: shots.detect }
+              timeline: { use: timeline.fuse, from: shots }
+              ask: { use: reason.llm, from: timeline, provider: local,
+                     with: { task: custom, prompt: hi, schema: { type: object, maximum: .inf } } }
+            """)
+        #expect(e.count == 1)
+        #expect(e.first.map { "\($0.line):\($0.column)" } == "8:52")
+        #expect(e.first?.message == "invalid value for 'schema' in stage 'ask': it has no JSON form")
+    }
 }
