@@ -6,13 +6,18 @@ import Yams
 public struct ConfigLoader {
     let file: String
     let source: String
+    /// The source cut into lines, once, when the first error needs a snippet.
+    let lines: SourceLines
     private var errors: [ConfigError] = []
 
     public static func load(path: String) throws -> PipelineConfig {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: absolute))
+            // One byte past the limit is enough to know the file is too large (and /dev/zero ends).
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: absolute))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: PipelineLimits.fileBytes + 1) ?? Data()
         } catch {
             let reason: String, hint: String
             if !FileManager.default.fileExists(atPath: absolute) {
@@ -24,6 +29,9 @@ public struct ConfigLoader {
             }
             throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the pipeline file: \(reason)",
                                             hint: hint)])
+        }
+        if data.count > PipelineLimits.fileBytes {
+            throw ConfigErrors([ConfigError(file: path, line: 1, column: 1, message: tooLarge, hint: tooLargeHint)])
         }
         return try parse(String(decoding: data, as: UTF8.self), file: absolute, displayName: path)
     }
@@ -37,39 +45,42 @@ public struct ConfigLoader {
         return config!
     }
 
+    static let tooLarge = "the pipeline file is larger than 1 MiB, the most a pipeline file may be"
+    static let tooLargeHint = "is this the right file? A pipeline is a short YAML file naming stages (see pipelines/archive.yml)"
+
     init(file: String, source: String) {
         self.file = file
         self.source = source
+        self.lines = SourceLines(source)
     }
 
     // MARK: - errors
 
     func position(_ node: Node?) -> SourcePosition {
         guard let mark = node?.mark else { return SourcePosition(line: 1, column: 1) }
-        return SourcePosition(line: mark.line, column: mark.column)
+        return SourcePosition(line: max(1, mark.line), column: max(1, mark.column))
     }
 
     func snippet(line: Int, column: Int) -> String? {
-        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
-        guard line >= 1, line <= lines.count else { return nil }
-        let text = String(lines[line - 1])
-        return "  " + text + "\n  " + String(repeating: " ", count: max(0, column - 1)) + "^"
+        lines.snippet(line: line, column: column)
     }
 
-    mutating func fail(_ node: Node?, _ message: String, hint: String? = nil) {
-        let p = position(node)
-        errors.append(ConfigError(file: file, line: p.line, column: p.column, message: message, hint: hint,
-                                  snippet: snippet(line: p.line, column: p.column)))
+    mutating func fail(_ node: Node?, _ message: String, hint: @autoclosure () -> String? = nil) {
+        fail(at: position(node), message, hint: hint())
     }
 
-    mutating func fail(at p: SourcePosition, _ message: String, hint: String? = nil) {
-        errors.append(ConfigError(file: file, line: p.line, column: p.column, message: message, hint: hint,
-                                  snippet: snippet(line: p.line, column: p.column)))
+    mutating func fail(at p: SourcePosition, _ message: String, hint: @autoclosure () -> String? = nil) {
+        errors.append(configError(p, message, hint: hint(), detailed: errors.count < PipelineLimits.printedErrors))
     }
 
-    func configError(_ p: SourcePosition, _ message: String, hint: String? = nil) -> ConfigError {
-        ConfigError(file: file, line: p.line, column: p.column, message: message, hint: hint,
-                    snippet: snippet(line: p.line, column: p.column))
+    /// An error at `p`, its message and hint on one line with control characters escaped. Past the
+    /// errors printed in full (`detailed` false) the hint is not worked out and no snippet is cut.
+    func configError(_ p: SourcePosition, _ message: String, hint: @autoclosure () -> String? = nil,
+                     detailed: Bool = true) -> ConfigError {
+        let line = max(1, p.line), column = max(1, p.column)
+        return ConfigError(file: file, line: line, column: column, message: ShownText.escaped(message, limit: 500),
+                           hint: detailed ? hint().map { ShownText.escaped($0, limit: 500) } : nil,
+                           snippet: detailed ? snippet(line: line, column: column) : nil)
     }
 
     // MARK: - reading
@@ -79,15 +90,32 @@ public struct ConfigLoader {
     static let providerKeys = ["type", "base_url", "api_key_env", "max_concurrency", "timeout", "model", "retries"]
 
     private mutating func read(absoluteFile: String) -> PipelineConfig? {
+        if source.utf8.count > PipelineLimits.fileBytes {
+            fail(at: SourcePosition(line: 1, column: 1), Self.tooLarge, hint: Self.tooLargeHint)
+            return nil
+        }
+        if let key = complexKeyInAnchoredText() {
+            fail(at: lines.position(of: key), "an alias, list or mapping is used as a mapping key; keys in a pipeline file are plain names",
+                 hint: "anchors (&name) and aliases (*name) may stand for values, not for keys")
+            return nil
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: source)
         } catch let error as YamlError {
-            errors.append(yamlSyntaxError(error))
+            errors.append(yamlError(error))
             return nil
         } catch {
             fail(at: SourcePosition(line: 1, column: 1), "cannot parse YAML: \(error)")
             return nil
+        }
+        if let root {
+            var expansion = Expansion()
+            _ = expansion.measure(root, depth: 1)
+            if let problem = expansion.problem {
+                fail(problem.node, problem.message, hint: problem.hint)
+                return nil
+            }
         }
         guard let root, let top = root.mapping else {
             fail(root, "a pipeline file must be a YAML mapping with `version`, `name` and `stages`",
@@ -98,7 +126,7 @@ public struct ConfigLoader {
             let k = key.string ?? ""
             if !Self.topLevelKeys.contains(k) {
                 fail(key, "unknown top-level key '\(k)'",
-                     hint: didYouMean(k, Self.topLevelKeys) + "valid keys: \(Self.topLevelKeys.joined(separator: ", "))")
+                     hint: Self.didYouMean(k, Self.topLevelKeys) + "valid keys: \(Self.topLevelKeys.joined(separator: ", "))")
             }
         }
         var version = 1
@@ -131,7 +159,7 @@ public struct ConfigLoader {
                               inputs: inputs, extensions: extensions, providers: providers, stages: stages)
     }
 
-    private func didYouMean(_ word: String, _ candidates: [String]) -> String {
+    private static func didYouMean(_ word: String, _ candidates: [String]) -> String {
         closestMatch(to: word, in: candidates).map { "did you mean '\($0)'? " } ?? ""
     }
 
@@ -173,7 +201,7 @@ public struct ConfigLoader {
             }
             for (k, _) in settings where !Self.providerKeys.contains(k.string ?? "") {
                 fail(k, "unknown provider key '\(k.string ?? "")'",
-                     hint: didYouMean(k.string ?? "", Self.providerKeys) + "valid keys: \(Self.providerKeys.joined(separator: ", "))")
+                     hint: Self.didYouMean(k.string ?? "", Self.providerKeys) + "valid keys: \(Self.providerKeys.joined(separator: ", "))")
             }
             let type = scalarString(settings["type"], key: "type") ?? "openai"
             if type != "openai" {
@@ -219,6 +247,12 @@ public struct ConfigLoader {
                  hint: "e.g. `stages:\\n  shots: { use: shots.detect }`")
             return []
         }
+        if map.count > PipelineLimits.stages {
+            let first = map[map.index(map.startIndex, offsetBy: PipelineLimits.stages)]
+            fail(first.key, "a pipeline may have at most \(PipelineLimits.stages) stages (this one has \(map.count))",
+                 hint: "split the work into several pipeline files")
+            return []
+        }
         var out: [StageConfig] = []
         var seen = Set<String>()
         for (key, value) in map {
@@ -233,7 +267,7 @@ public struct ConfigLoader {
             }
             for (k, _) in entry where !Self.stageKeys.contains(k.string ?? "") {
                 fail(k, "unknown key '\(k.string ?? "")' in stage '\(name)'",
-                     hint: didYouMean(k.string ?? "", Self.stageKeys) + "a stage has `use`, `from`, `with` and `provider`; parameters go under `with:`")
+                     hint: Self.didYouMean(k.string ?? "", Self.stageKeys) + "a stage has `use`, `from`, `with` and `provider`; parameters go under `with:`")
             }
             guard let useNode = entry["use"], let use = useNode.scalar?.string else {
                 fail(value, "stage '\(name)' has no `use:`", hint: "name a stage type, e.g. `use: shots.detect`")
@@ -266,18 +300,205 @@ public struct ConfigLoader {
         return out
     }
 
-    private func yamlSyntaxError(_ error: YamlError) -> ConfigError {
+    // MARK: - YAML errors
+
+    /// libyaml's and Yams's errors as one positioned line each.
+    private func yamlError(_ error: YamlError) -> ConfigError {
+        let hint = "check indentation and that every `{`/`[` is closed"
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
-            let message = "YAML syntax: " + problem + (context.map { " (\($0.text))" } ?? "")
-            return configError(SourcePosition(line: mark.line, column: mark.column), message,
-                               hint: "check indentation and that every `{`/`[` is closed")
+            let p = SourcePosition(line: mark.line, column: mark.column)
+            if problem.hasPrefix("Maximum nesting level") {
+                return configError(p, Expansion.tooDeep, hint: Expansion.tooDeepHint)
+            }
+            return configError(p, "YAML syntax: " + problem + (context.map { " (\($0.text))" } ?? ""), hint: hint)
+        case let .reader(problem, offset, value, _):
+            // libyaml refuses a character it cannot read; find it (the offset Yams gives counts
+            // Characters, which a control character can join to its neighbour).
+            let scalars = source.unicodeScalars
+            let bad = value >= 0 ? scalars.firstIndex { Int64($0.value) == Int64(value) } : nil
+            let index = bad ?? offset.flatMap { source.index(source.startIndex, offsetBy: $0, limitedBy: source.endIndex) }
+            let shown = bad.map { " (" + ShownText.shown(scalars[$0]) + ")" } ?? ""
+            return configError(index.map { lines.position(of: $0) } ?? SourcePosition(line: 1, column: 1),
+                               "YAML cannot hold this character\(shown): \(problem)",
+                               hint: "a pipeline file is UTF-8 text; in a double-quoted string a control character is written as an escape such as \"\\x01\"")
         case let .duplicatedKeysInMapping(duplicates, context):
-            return configError(SourcePosition(line: context.mark.line, column: context.mark.column),
-                               "duplicate key(s) \(duplicates.joined(separator: ", "))")
+            let first = SourcePosition(line: context.mark.line, column: context.mark.column)
+            guard let name = duplicates.first, name != "<uncovertable>" else {
+                return configError(first, "duplicate keys in a mapping", hint: "a key may appear only once in a mapping")
+            }
+            let others = duplicates.dropFirst().map { "'\($0)'" }
+            let message = "duplicate key '\(name)' (first defined at line \(first.line))"
+                + (others.isEmpty ? "" : "; also defined twice: \(others.joined(separator: ", "))")
+            return configError(secondDefinition(of: name, first: first) ?? first, message,
+                               hint: "a key may appear only once in a mapping: remove one, or give the second another name")
         default:
             return configError(SourcePosition(line: 1, column: 1), "YAML: \(error)")
+        }
+    }
+
+    /// Yams points at the first of two equal keys; the mistake is usually the second. Reads the text
+    /// again with one character of the first key changed (so no column moves) and takes the position
+    /// the key then has.
+    private func secondDefinition(of name: String, first: SourcePosition) -> SourcePosition? {
+        guard var at = lines.index(line: first.line, column: first.column) else { return nil }
+        var text = source
+        let opening = text.unicodeScalars[at]
+        let quoted = opening == "\"" || opening == "'"
+        if quoted { at = text.unicodeScalars.index(after: at) }
+        // An empty key, or a key that does not start on its line, is not renamed.
+        guard at < text.unicodeScalars.endIndex, !(quoted && text.unicodeScalars[at] == opening),
+              !"\n\r".unicodeScalars.contains(text.unicodeScalars[at]) else { return nil }
+        text.unicodeScalars.replaceSubrange(at...at, with: ["\u{E000}"])
+        do {
+            guard let root = try Yams.compose(yaml: text) else { return nil }
+            // The mapping that holds the renamed key holds the duplicate.
+            var found: SourcePosition?
+            Expansion.visit(root) { node in
+                guard found == nil, let mapping = node.mapping,
+                      mapping.contains(where: { position($0.key) == first }) else { return }
+                found = mapping.first { $0.key.string == name && position($0.key) != first }.map { position($0.key) }
+            }
+            return found
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) where duplicates.first == name {
+            return SourcePosition(line: context.mark.line, column: context.mark.column)
+        } catch {
+            return nil
+        }
+    }
+
+    // MARK: - limits
+
+    /// The first mapping key that is an alias, list or mapping, in a text that defines an anchor.
+    /// Yams hashes every key while composing (to find duplicates), so such a key built from aliases
+    /// would be expanded before any limit is checked; pipeline keys are plain names. This reads the
+    /// raw text and errs on the safe side: a `*name:` or `]:` inside a quoted string counts too, but
+    /// only in a file that has an `&anchor`.
+    private func complexKeyInAnchoredText() -> String.Index? {
+        let bytes = Array(source.utf8)
+        func isName(_ i: Int) -> Bool {
+            guard i < bytes.count else { return false }
+            let b = bytes[i]
+            return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D
+        }
+        func afterBlanks(_ i: Int) -> Int {
+            var k = i
+            while k < bytes.count, bytes[k] == 0x20 || bytes[k] == 0x09 { k += 1 }
+            return k
+        }
+        let ampersand: UInt8 = 0x26, star: UInt8 = 0x2A, colon: UInt8 = 0x3A, question: UInt8 = 0x3F
+        guard bytes.indices.contains(where: { bytes[$0] == ampersand && isName($0 + 1) }) else { return nil }
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            var complex = false
+            if b == star, isName(i + 1) {
+                var end = i + 1
+                while isName(end) { end += 1 }
+                let k = afterBlanks(end)
+                complex = k < bytes.count && bytes[k] == colon
+            } else if b == 0x5D || b == 0x7D {  // ] or }
+                let k = afterBlanks(i + 1)
+                complex = k < bytes.count && bytes[k] == colon
+            } else if b == question, i + 1 == bytes.count || [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i + 1]),
+                      i == 0 || [0x20, 0x09, 0x0A, 0x0D, 0x5B, 0x7B, 0x2C].contains(bytes[i - 1]) {
+                // An explicit key (`? KEY`): complex unless a scalar follows on the same line.
+                let k = afterBlanks(i + 1)
+                complex = k == bytes.count || [0x0A, 0x0D, 0x5B, 0x7B, star, ampersand, 0x21, 0x2D, 0x23].contains(bytes[k])
+            }
+            if complex { return source.utf8.index(source.utf8.startIndex, offsetBy: i) }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// Measures a composed document once per distinct node (an alias is the node it names, met again):
+/// how many values it expands to and how deep it nests. Records the first node past a limit.
+struct Expansion {
+    static let tooDeep = "lists and mappings nest more than \(PipelineLimits.depth) levels deep"
+    static let tooDeepHint = "a pipeline file nests a few levels; check for unclosed `[`/`{` or runaway indentation"
+
+    /// A node's identity: where it starts and what it is (an alias carries its anchor's position).
+    private struct Key: Hashable {
+        var line: Int, column: Int, kind: Int, count: Int
+        init(_ node: Node) {
+            line = node.mark?.line ?? 0
+            column = node.mark?.column ?? 0
+            switch node {
+            case .scalar(let s): (kind, count) = (0, s.string.utf8.count)
+            case .sequence(let s): (kind, count) = (1, s.count)
+            case .mapping(let m): (kind, count) = (2, m.count)
+            case .alias: (kind, count) = (3, 0)
+            }
+        }
+    }
+
+    struct Size {
+        /// Values once aliases are expanded (the node itself included).
+        var values = 1
+        /// Levels from this node down to its deepest value (1 for a scalar).
+        var height = 1
+        /// Whether an alias was met below.
+        var aliased = false
+    }
+
+    private var known: [Key: Size] = [:]
+    private(set) var problem: (node: Node, message: String, hint: String)?
+
+    static func children(_ node: Node) -> [Node] {
+        switch node {
+        case .sequence(let s): return Array(s)
+        case .mapping(let m): return m.flatMap { [$0.key, $0.value] }
+        case .scalar, .alias: return []
+        }
+    }
+
+    /// The node's size; `depth` is its level from the root (1). Stops at the first problem.
+    mutating func measure(_ node: Node, depth: Int) -> Size {
+        let key = Key(node)
+        if var size = known[key] {
+            size.aliased = true
+            return size
+        }
+        if depth > PipelineLimits.depth {
+            problem = (node, Self.tooDeep, Self.tooDeepHint)
+            return Size()
+        }
+        var size = Size()
+        for child in Self.children(node) {
+            let inner = measure(child, depth: depth + 1)
+            if problem != nil { return size }
+            size.values += inner.values
+            size.height = max(size.height, inner.height + 1)
+            size.aliased = size.aliased || inner.aliased
+            if depth + size.height - 1 > PipelineLimits.depth {
+                // Only an alias brings a deeper value here without passing the check above.
+                problem = (node, Self.tooDeep + " once aliases are expanded", Self.tooDeepHint)
+                return size
+            }
+            if size.values > PipelineLimits.values {
+                problem = size.aliased
+                    ? (node, "aliases expand to more than \(PipelineLimits.values) values here",
+                       "a pipeline file may hold \(PipelineLimits.values) values once every *alias is replaced by what it names; write the value out once instead")
+                    : (node, "the pipeline file holds more than \(PipelineLimits.values) values",
+                       "a pipeline file names stages and a few parameters; is this the right file?")
+                return size
+            }
+        }
+        known[key] = size
+        return size
+    }
+
+    /// Calls `body` once for each distinct node (aliases are not entered again).
+    static func visit(_ root: Node, _ body: (Node) -> Void) {
+        var seen = Set<Key>()
+        var pending = [root]
+        while let node = pending.popLast() {
+            guard seen.insert(Key(node)).inserted else { continue }
+            body(node)
+            pending.append(contentsOf: children(node).reversed())
         }
     }
 }

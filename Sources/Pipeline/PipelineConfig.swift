@@ -2,6 +2,21 @@ import Foundation
 import Stages
 import Yams
 
+/// What a pipeline file may hold (docs/pipeline.md, "Limits"). Past these the file is refused with a
+/// positioned error, so that a hostile or broken file costs at most a fraction of a second to reject.
+public enum PipelineLimits {
+    /// The largest pipeline file read.
+    public static let fileBytes = 1 << 20
+    /// Values (scalars, lists, mappings) in the file once every alias is expanded: a "billion laughs"
+    /// stops here instead of being expanded while the parameters are decoded.
+    public static let values = 100_000
+    /// How deeply lists and mappings may nest (libyaml itself stops at 1000).
+    public static let depth = 64
+    public static let stages = 1000
+    /// Errors printed in full (with snippet and hint); the rest are counted.
+    public static let printedErrors = 50
+}
+
 /// A source position in the pipeline file.
 public struct SourcePosition: Sendable, Equatable {
     public var line: Int

@@ -84,25 +84,32 @@ struct GraphChecker {
         self.reporter = ConfigLoader(file: config.displayName, source: config.source)
     }
 
-    mutating func fail(_ p: SourcePosition, _ message: String, hint: String? = nil) {
-        errors.append(reporter.configError(p, message, hint: hint))
+    /// Records an error; the hint is worked out only for the errors printed in full.
+    mutating func fail(_ p: SourcePosition, _ message: String, hint: @autoclosure () -> String? = nil) {
+        errors.append(reporter.configError(p, message, hint: hint(), detailed: errors.count < PipelineLimits.printedErrors))
+    }
+
+    /// The stage names for a hint: all of a short list, the first few of a long one.
+    static func listed(_ names: [String]) -> String {
+        names.count <= 12 ? names.joined(separator: ", ") : names.prefix(10).joined(separator: ", ") + ", … (\(names.count) in all)"
     }
 
     mutating func check() -> [ConfiguredStage] {
         let names = config.stages.map(\.name)
+        let nameSet = Set(names)
         let typeNames = registry.map { $0.name }
         var resolved: [String: (config: StageConfig, type: any StageType.Type, decoded: DecodedParameters)] = [:]
         for stage in config.stages {
             guard let type = registry.first(where: { $0.name == stage.use }) else {
-                let guess = closestMatch(to: stage.use, in: typeNames).map { "did you mean '\($0)'? " } ?? ""
                 fail(stage.usePosition, "unknown stage type '\(stage.use)' in stage '\(stage.name)'",
-                     hint: guess + "known types: \(typeNames.joined(separator: ", "))")
+                     hint: (closestMatch(to: stage.use, in: typeNames).map { "did you mean '\($0)'? " } ?? "")
+                        + "known types: \(typeNames.joined(separator: ", "))")
                 continue
             }
-            for (i, upstream) in stage.from.enumerated() where !names.contains(upstream) {
-                let guess = closestMatch(to: upstream, in: names).map { "did you mean '\($0)'? " } ?? ""
+            for (i, upstream) in stage.from.enumerated() where !nameSet.contains(upstream) {
                 fail(stage.fromPositions[i], "stage '\(stage.name)' reads from '\(upstream)', which is not a stage in this pipeline",
-                     hint: guess + "stages: \(names.joined(separator: ", "))")
+                     hint: (closestMatch(to: upstream, in: names).map { "did you mean '\($0)'? " } ?? "")
+                        + "stages: \(Self.listed(names))")
             }
             if let provider = stage.provider, config.providers[provider] == nil {
                 let known = config.providers.keys.sorted()
@@ -162,8 +169,8 @@ struct GraphChecker {
 
     /// Decodes `with:` into the type's Parameters, reporting unknown keys, wrong types and invalid values at their position.
     private mutating func decodeParameters<S: StageType>(_ type: S.Type, stage: StageConfig) -> DecodedParameters? {
-        let docs = S.Parameters.documentation
-        let valid = docs.map(\.name)
+        // The documentation (each default rendered) is worked out only for a message.
+        let valid = S.Parameters.fields.map(\.name)
         var keyPositions: [String: SourcePosition] = [:]
         var ok = true
         if let mapping = stage.with?.mapping {
@@ -171,9 +178,9 @@ struct GraphChecker {
                 let k = key.string ?? ""
                 keyPositions[k] = reporter.position(value)
                 if !valid.contains(k) {
-                    let guess = closestMatch(to: k, in: valid).map { "did you mean '\($0)'? " } ?? ""
                     fail(reporter.position(key), "unknown parameter '\(k)' for \(S.name) in stage '\(stage.name)'",
-                         hint: guess + (valid.isEmpty ? "\(S.name) takes no parameters" : "valid parameters: \(valid.joined(separator: ", "))"))
+                         hint: (closestMatch(to: k, in: valid).map { "did you mean '\($0)'? " } ?? "")
+                            + (valid.isEmpty ? "\(S.name) takes no parameters" : "valid parameters: \(valid.joined(separator: ", "))"))
                     ok = false
                 }
             }
@@ -183,10 +190,11 @@ struct GraphChecker {
         do {
             parameters = try YAMLDecoder().decode(S.Parameters.self, from: stage.with ?? Node.mapping(Node.Mapping([])))
         } catch let error as DecodingError {
-            let (key, message) = describe(error)
-            let doc = docs.first { $0.name == key }
-            fail(key.flatMap { keyPositions[$0] } ?? stage.position,
-                 "invalid value for '\(key ?? "with")' in stage '\(stage.name)': \(message)",
+            let docs = S.Parameters.documentation
+            let problem = ValueProblem(error, in: stage.with, docs: docs)
+            let doc = docs.first { $0.name == problem.key }
+            fail(problem.node.map { reporter.position($0) } ?? problem.key.flatMap { keyPositions[$0] } ?? stage.position,
+                 "invalid value for '\(problem.key ?? "with")' in stage '\(stage.name)': \(problem.message)",
                  hint: doc.map { "'\($0.name)' takes \($0.type) (default \($0.defaultValue)): \($0.summary)" })
             return nil
         } catch {
@@ -197,41 +205,30 @@ struct GraphChecker {
             try parameters.validate()
         } catch {
             fail(keyPositions[error.key] ?? stage.position, "invalid value for '\(error.key)' in stage '\(stage.name)': \(error.message)",
-                 hint: error.hint ?? docs.first { $0.name == error.key }.map { "'\($0.name)' takes \($0.type): \($0.summary)" })
+                 hint: error.hint ?? S.Parameters.documentation.first { $0.name == error.key }.map { "'\($0.name)' takes \($0.type): \($0.summary)" })
             return nil
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let json = (try? encoder.encode(parameters)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        // The JSON is what the fingerprint hashes: parameters without one (an infinite number in a
+        // `schema:`) would all hash alike, so they are an error rather than "{}".
+        let json: String
+        do {
+            json = String(decoding: try encoder.encode(parameters), as: UTF8.self)
+        } catch {
+            let key = (error as? EncodingError).flatMap { error -> String? in
+                guard case let .invalidValue(_, context) = error else { return nil }
+                return context.codingPath.first?.stringValue
+            }
+            fail(key.flatMap { keyPositions[$0] } ?? stage.position,
+                 "invalid value for '\(key ?? "with")' in stage '\(stage.name)': it has no JSON form",
+                 hint: "numbers must be finite: .inf and .nan cannot be written as JSON")
+            return nil
+        }
         return DecodedParameters(
             json: json, model: S.model(parameters), needsProvider: S.needsProvider(parameters),
             plan: { context in try S.work(parameters: parameters, context: context) },
             sidecars: { context, output in S.sidecars(parameters: parameters, context: context, output: output) })
-    }
-
-    private func describe(_ error: DecodingError) -> (String?, String) {
-        func key(_ path: [any CodingKey]) -> String? { path.first?.stringValue }
-        switch error {
-        case let .typeMismatch(type, ctx): return (key(ctx.codingPath), "expected \(readable(type))" + detail(ctx))
-        case let .valueNotFound(type, ctx): return (key(ctx.codingPath), "missing \(readable(type))" + detail(ctx))
-        case let .keyNotFound(k, ctx): return (k.stringValue, "required key missing" + detail(ctx))
-        case let .dataCorrupted(ctx): return (key(ctx.codingPath), ctx.debugDescription)
-        @unknown default: return (nil, "\(error)")
-        }
-    }
-
-    private func detail(_ ctx: DecodingError.Context) -> String {
-        ctx.debugDescription.isEmpty ? "" : " (\(ctx.debugDescription))"
-    }
-
-    private func readable(_ type: Any.Type) -> String {
-        switch "\(type)" {
-        case "Double", "Float": return "a number"
-        case "Int": return "a whole number"
-        case "Bool": return "true or false"
-        case "String": return "a string"
-        default: return "\(type)"
-        }
     }
 
     /// Checks that each stage's `from` supplies the kinds its type needs (like GStreamer caps).
@@ -247,9 +244,9 @@ struct GraphChecker {
             }
             if cfg.from.isEmpty {
                 let wanted = type.inputKinds.map(\.rawValue).joined(separator: ", ")
-                let producers = stages.values.filter { type.inputKinds.contains($0.type.outputKind) }.map(\.config.name).sorted()
                 fail(cfg.usePosition, "stage '\(cfg.name)' (\(type.name)) needs `from:` a stage that yields \(wanted)",
-                     hint: producers.isEmpty ? "add a stage that yields \(wanted)" : "e.g. `from: \(producers[0])`")
+                     hint: stages.values.filter { type.inputKinds.contains($0.type.outputKind) }.map(\.config.name).min()
+                        .map { "e.g. `from: \($0)`" } ?? "add a stage that yields \(wanted)")
                 continue
             }
             var supplied = Set<DataKind>()
@@ -263,34 +260,196 @@ struct GraphChecker {
                 supplied.insert(up.type.outputKind)
             }
             for required in type.requiredInputKinds where !supplied.contains(required) {
-                let producers = stages.values.filter { $0.type.outputKind == required }.map(\.config.name).sorted()
                 fail(cfg.usePosition, "stage '\(cfg.name)' (\(type.name)) needs one `from` stage that yields \(required.rawValue)",
-                     hint: producers.isEmpty ? "add a stage that yields \(required.rawValue)" : "add \(producers[0]) to `from:`")
+                     hint: stages.values.filter { $0.type.outputKind == required }.map(\.config.name).min()
+                        .map { "add \($0) to `from:`" } ?? "add a stage that yields \(required.rawValue)")
             }
         }
     }
 
-    /// Kahn's algorithm in file order; reports a cycle with its members.
+    /// Kahn's algorithm: of the stages whose upstreams are all placed, the one declared first goes
+    /// next (a heap of declaration indices), so ties keep the file's order; O((stages + links) log stages).
+    /// Reports a cycle with its members.
     private mutating func topologicalOrder() -> [String]? {
-        let stages = config.stages
-        var remaining = stages.map(\.name)
-        var done: [String] = []
-        var placed = Set<String>()
-        let known = Set(remaining)
-        while !remaining.isEmpty {
-            guard let next = remaining.first(where: { name in
-                let s = stages.first { $0.name == name }!
-                return s.from.allSatisfy { placed.contains($0) || !known.contains($0) }
-            }) else {
-                let cycleStart = stages.first { remaining.contains($0.name) }!
-                fail(cycleStart.position, "stages form a cycle: \(remaining.joined(separator: " → ")) → \(remaining[0])",
-                     hint: "a stage cannot read, directly or indirectly, from itself; remove one of these `from:` links")
-                return nil
-            }
-            done.append(next)
-            placed.insert(next)
-            remaining.removeAll { $0 == next }
+        // One node per name (a name given twice is the loader's error; the first declaration stands).
+        var index: [String: Int] = [:]
+        var nodes: [StageConfig] = []
+        for stage in config.stages where index[stage.name] == nil {
+            index[stage.name] = nodes.count
+            nodes.append(stage)
         }
-        return done
+        var waiting = Array(repeating: 0, count: nodes.count)
+        var downstream = Array(repeating: [Int](), count: nodes.count)
+        for (i, stage) in nodes.enumerated() {
+            // An unknown upstream is reported elsewhere; a name listed twice is one link.
+            for upstream in Set(stage.from) {
+                guard let u = index[upstream] else { continue }
+                waiting[i] += 1
+                downstream[u].append(i)
+            }
+        }
+        var ready = IndexHeap(nodes.indices.filter { waiting[$0] == 0 })
+        var order: [String] = []
+        while let next = ready.popMin() {
+            order.append(nodes[next].name)
+            for d in downstream[next] {
+                waiting[d] -= 1
+                if waiting[d] == 0 { ready.insert(d) }
+            }
+        }
+        guard order.count < nodes.count else { return order }
+        // Every stage left waits on another one left: walk upstream from the first until a stage repeats.
+        var path: [Int] = []
+        var onPath: [Int: Int] = [:]
+        var current = nodes.indices.first { waiting[$0] > 0 }!
+        while onPath[current] == nil {
+            onPath[current] = path.count
+            path.append(current)
+            current = nodes[current].from.compactMap { index[$0] }.first { waiting[$0] > 0 }!
+        }
+        // The walk went against the data; the cycle reads downstream from its first-declared stage.
+        var cycle = Array(path[onPath[current]!...].reversed())
+        let start = cycle.firstIndex(of: cycle.min()!)!
+        cycle = Array(cycle[start...] + cycle[..<start])
+        let names = cycle.map { nodes[$0].name }
+        let shown = names.count <= 12 ? names : names.prefix(10) + ["… (\(names.count) stages)"]
+        fail(nodes[cycle[0]].position, "stages form a cycle: \((shown + [names[0]]).joined(separator: " → "))",
+             hint: "a stage cannot read, directly or indirectly, from itself; remove one of these `from:` links")
+        return nil
+    }
+}
+
+/// A binary min-heap of indices: the ready stage declared first.
+struct IndexHeap {
+    private var items: [Int] = []
+
+    init(_ initial: [Int]) {
+        for i in initial { insert(i) }
+    }
+
+    mutating func insert(_ value: Int) {
+        items.append(value)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child] < items[parent] else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func popMin() -> Int? {
+        guard let first = items.first else { return nil }
+        let last = items.removeLast()
+        guard !items.isEmpty else { return first }
+        items[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < items.count, items[left] < items[smallest] { smallest = left }
+            if right < items.count, items[right] < items[smallest] { smallest = right }
+            guard smallest != parent else { return first }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
+}
+
+/// A decoding error in a stage's `with:` in the user's words: which key (and item), what it takes,
+/// and what the file has there, e.g. "must be a number, not a mapping".
+struct ValueProblem {
+    /// The parameter (the first key of the path).
+    var key: String?
+    /// The value at fault, when the path leads to it.
+    var node: Node?
+    var message: String
+
+    init(_ error: DecodingError, in with: Node?, docs: [ParameterDoc]) {
+        func located(_ path: [any CodingKey]) -> (key: String?, node: Node?, place: String) {
+            var node = with
+            var place: [String] = []
+            for (i, step) in path.enumerated() {
+                if let index = step.intValue, let seq = node?.sequence {
+                    node = index < seq.count ? seq[seq.index(seq.startIndex, offsetBy: index)] : nil
+                    if i > 0 { place.append("item \(index + 1)") }
+                } else {
+                    node = node?.mapping?[step.stringValue]
+                    if i > 0 { place.append("'\(step.stringValue)'") }
+                }
+            }
+            return (path.first?.stringValue, node, place.joined(separator: " → "))
+        }
+        func sentence(_ place: String, _ rest: String) -> String { place.isEmpty ? rest : place + " " + rest }
+        switch error {
+        case let .typeMismatch(type, ctx):
+            let (key, node, place) = located(ctx.codingPath)
+            let found = node.map { ", not " + Self.describe($0) } ?? ""
+            self.init(key: key, node: node,
+                      message: sentence(place, "must be \(Self.expected(type, doc: Self.docType(ctx.codingPath, docs)))" + found))
+        case let .valueNotFound(type, ctx):
+            let (key, node, place) = located(ctx.codingPath)
+            self.init(key: key, node: node,
+                      message: sentence(place, "must be \(Self.expected(type, doc: Self.docType(ctx.codingPath, docs))), not empty"))
+        case let .keyNotFound(missing, ctx):
+            let (_, node, place) = located(ctx.codingPath)
+            self.init(key: ctx.codingPath.first?.stringValue ?? missing.stringValue, node: node,
+                      message: sentence(place, "needs the key '\(missing.stringValue)'"))
+        case let .dataCorrupted(ctx):
+            let (key, node, _) = located(ctx.codingPath)
+            self.init(key: key, node: node, message: ctx.debugDescription)
+        @unknown default:
+            self.init(key: nil, node: nil, message: "\(error)")
+        }
+    }
+
+    private init(key: String?, node: Node?, message: String) {
+        self.key = key
+        self.node = node
+        self.message = message
+    }
+
+    /// The documented type of the value at `path`: the key's, or for an item of a list the type of its items.
+    static func docType(_ path: [any CodingKey], _ docs: [ParameterDoc]) -> String? {
+        guard let key = path.first?.stringValue, let type = docs.first(where: { $0.name == key })?.type else { return nil }
+        if path.count == 1 { return type }
+        if path.count == 2, path[1].intValue != nil, type.hasPrefix("list of ") { return String(type.dropFirst("list of ".count)) }
+        return nil
+    }
+
+    /// What the value should be, from the type the decoder wanted or, where that is only "a single
+    /// value", from the documented type.
+    static func expected(_ type: Any.Type, doc: String?) -> String {
+        switch "\(type)" {
+        case "Double", "Float": return "a number"
+        case "Int", "Int64", "Int32", "UInt", "UInt64": return "a whole number"
+        case "Bool": return "true or false"
+        case "String": return "a string"
+        case "Sequence", "Array<JSONValue>": return "a list"
+        case "Mapping", "Dictionary<String, JSONValue>": return "a mapping"
+        default: break
+        }
+        guard let words = doc else { return "a single value" }
+        if words.hasPrefix("number") { return "a number" }
+        if words.hasPrefix("integer") { return "a whole number" }
+        if words.hasPrefix("boolean") { return "true or false" }
+        if words.hasPrefix("duration") { return "a duration" }
+        if words.hasPrefix("string") || words == "path" { return "a string" }
+        if words.hasPrefix("list") { return "a list" }
+        if words.contains("mapping") { return "a mapping" }
+        let choices = words.split(whereSeparator: { $0 == "|" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }
+        return choices.count > 1 ? "one of " + choices.joined(separator: ", ") : "a single value"
+    }
+
+    /// What the file has: "a mapping", "a list", "empty" or the scalar itself.
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar):
+            if scalar.string.isEmpty || node.null != nil { return "empty" }
+            return "'" + ShownText.escaped(scalar.string, limit: 40) + "'"
+        }
     }
 }

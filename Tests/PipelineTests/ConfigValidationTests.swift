@@ -203,15 +203,15 @@ struct ConfigValidationTests {
          "invalid value for 'min_length' in stage 'shots': '2 fortnights' is not a duration; write it with a unit, e.g. 500ms, 5s, 2m, 1h, or as bare seconds",
          "'min_length' takes duration (default 1s): no shot is shorter than this"),
         ("shots: { use: shots.detect, with: { threshold: lots } }", "3:50",
-         "invalid value for 'threshold' in stage 'shots': expected a number (Expected to decode Double but found Scalar instead.)",
+         "invalid value for 'threshold' in stage 'shots': must be a number, not 'lots'",
          "'threshold' takes number (default 27): content mode: score (0–255) at which a cut is placed"),
         ("shots: { use: shots.detect, with: { window: 2.5 } }", "3:47",
-         "invalid value for 'window' in stage 'shots': expected a whole number (Expected to decode Int but found Scalar instead.)",
+         "invalid value for 'window' in stage 'shots': must be a whole number, not '2.5'",
          "'window' takes integer (frames) (default 2): adaptive mode: frames on each side averaged"),
         ("captions: { use: captions.export, with: { formats: [vtt, ass] } }", "3:54",
          "invalid value for 'formats' in stage 'captions': 'ass' is not a valid format; use a list of: srt, vtt",
          "'formats' takes list of vtt, srt (default [vtt, srt]): files to write; [] writes none (the cues are still stored for `vidpipe export`)"),
-        ("frames: { use: frames.sample, with: { at: [1, soon] } }", "3:45",
+        ("frames: { use: frames.sample, with: { at: [1, soon] } }", "3:49",
          "invalid value for 'at' in stage 'frames': 'soon' is not a duration; write it with a unit, e.g. 500ms, 5s, 2m, 1h, or as bare seconds",
          "'at' takes list of durations (default []): policy timestamps: the media times to sample"),
         ("speech: { use: speech.transcribe, with: { model_type: bogus, engine: sherpa } }", "3:57",
@@ -227,5 +227,97 @@ struct ConfigValidationTests {
         #expect(e.first.map { "\($0.line):\($0.column)" } == position)
         #expect(e.first?.message == message)
         #expect(e.first?.hint == hint)
+    }
+
+    /// A value of the wrong shape reads as one line: what the key takes and what the file has, at the value.
+    @Test(arguments: [
+        ("shots: { use: shots.detect, with: { threshold: { a: 1 } } }", "3:50",
+         "invalid value for 'threshold' in stage 'shots': must be a number, not a mapping"),
+        ("shots: { use: shots.detect, with: { mode: [content] } }", "3:45",
+         "invalid value for 'mode' in stage 'shots': must be one of content, adaptive, not a list"),
+        ("shots: { use: shots.detect, with: { min_length: { s: 1 } } }", "3:51",
+         "invalid value for 'min_length' in stage 'shots': must be a duration, not a mapping"),
+        ("frames: { use: frames.sample, with: { at: [1, { x: 2 }] } }", "3:49",
+         "invalid value for 'at' in stage 'frames': item 2 must be a duration, not a mapping"),
+        ("captions: { use: captions.export, with: { formats: vtt } }", "3:54",
+         "invalid value for 'formats' in stage 'captions': must be a list, not 'vtt'"),
+        ("shots: { use: shots.detect, with: { gradual: [] } }", "3:48",
+         "invalid value for 'gradual' in stage 'shots': must be true or false, not a list"),
+    ])
+    func wrongShapeIsOneClearLine(stage: String, position: String, message: String) {
+        let e = errors("version: 1\nstages:\n  \(stage)\n")
+        #expect(e.count == 1)
+        #expect(e.first.map { "\($0.line):\($0.column)" } == position)
+        #expect(e.first?.message == message)
+    }
+
+    /// Binary garbage is shown escaped, and the caret stands under the character libyaml means.
+    @Test func controlCharactersAreEscapedAndTheCaretIsUnderThem() {
+        let e = errors("version: 1\nstages:\n  sh\u{1}ots: { use: shots.detect }\n")
+        #expect(e.count == 1)
+        #expect(e.first.map { "\($0.line):\($0.column)" } == "3:5")
+        #expect(e.first?.message == "YAML cannot hold this character (\\u{1}): control characters are not allowed")
+        #expect(e.first?.snippet == "    sh\\u{1}ots: { use: shots.detect }\n      ^")
+        // A control character inside a value that YAML reads (a tab, an escaped one) is shown escaped in
+        // the message, and the caret counts its escape's width.
+        let tab = errors("version: 1\nstages:\n  shots: { use: \"shots\\t\\u001b[31m\", with: { x: 1 } }\n")
+        #expect(tab.first?.message == "unknown stage type 'shots\\t\\u{1b}[31m' in stage 'shots'")
+        let afterTab = errors("version: 1\nstages:\n  shots: {\tuse: shots.detect, with: { x: 1 } }\n")
+        #expect(afterTab.first.map { "\($0.line):\($0.column)" } == "3:39")
+        #expect(afterTab.first?.snippet == "    shots: {\\tuse: shots.detect, with: { x: 1 } }\n" + String(repeating: " ", count: 2 + 39) + "^")
+    }
+
+    /// libyaml counts CR, CR LF, NEL, LS and PS as line ends; the snippet is the line it means.
+    @Test(arguments: ["\r\n", "\r", "\u{2028}", "\u{85}"])
+    func snippetIsTheLineLibyamlCounts(lineEnd: String) {
+        let e = errors(["version: 1", "stages:", "  shots: { use: shots.detcet }", ""].joined(separator: lineEnd))
+        #expect(e.first.map { "\($0.line):\($0.column)" } == "3:17")
+        #expect(e.first?.snippet == "  " + "  shots: { use: shots.detcet }" + "\n  " + String(repeating: " ", count: 16) + "^")
+    }
+
+    @Test func longLineSnippetIsAWindowAroundTheColumn() {
+        let padding = String(repeating: " ", count: 5000)
+        let e = errors("version: 1\nstages:\n  shots: { use: shots.detect,\(padding)with: { zz: 1 } }\n")
+        #expect(e.first?.message.contains("'zz'") == true)
+        let rows = (e.first?.snippet ?? "").split(separator: "\n").map { Array($0) }
+        #expect(rows.count == 2 && rows[0].count < 130 && rows[0].starts(with: "  …"), "\(rows)")
+        // The caret is under the z.
+        if rows.count == 2, rows[1].count <= rows[0].count {
+            #expect(rows[0][rows[1].count - 1] == "z")
+        }
+    }
+
+    @Test func duplicateKeyPointsAtTheSecondDefinition() {
+        let e = errors("""
+            version: 1
+            stages:
+              shots: { use: shots.detect }
+              keyframes: { use: frames.keyframes, from: shots }
+              shots: { use: shots.detect, with: { threshold: 30 } }
+            """)
+        #expect(e.count == 1)
+        #expect(e.first.map { "\($0.line):\($0.column)" } == "5:3")
+        #expect(e.first?.message == "duplicate key 'shots' (first defined at line 3)")
+        // Quoted, in a flow mapping, three times: the second one.
+        let flow = errors("version: 1\nstages:\n  a: { use: shots.detect, \"use\": x, use: y }\n")
+        #expect(flow.first.map { "\($0.line):\($0.column)" } == "3:27")
+        #expect(flow.first?.message == "duplicate key 'use' (first defined at line 3)")
+    }
+
+    /// A value with no JSON form would leave the fingerprint nothing to hash; it is an error at its key.
+    @Test func infiniteNumberInASchemaIsAnError() {
+        let e = errors("""
+            version: 1
+            providers:
+              local: { type: openai, base_url: "http://127.0.0.1:11434/v1" }
+            stages:
+              shots: { use: shots.detect }
+              timeline: { use: timeline.fuse, from: shots }
+              ask: { use: reason.llm, from: timeline, provider: local,
+                     with: { task: custom, prompt: hi, schema: { type: object, maximum: .inf } } }
+            """)
+        #expect(e.count == 1)
+        #expect(e.first.map { "\($0.line):\($0.column)" } == "8:52")
+        #expect(e.first?.message == "invalid value for 'schema' in stage 'ask': it has no JSON form")
     }
 }
