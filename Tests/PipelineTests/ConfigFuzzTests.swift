@@ -213,20 +213,6 @@ struct ConfigFuzzTests {
 
     // MARK: - the mutation fuzzer
 
-    /// SplitMix64: small, fast and the same on every machine, so a failing mutant is found again by its index.
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     static let seed: UInt64 = 0x5EED_0014
     static let mutantCount = 300
 
@@ -237,7 +223,7 @@ struct ConfigFuzzTests {
         String(repeating: "[", count: 10_000), String(repeating: "x", count: 5000),
     ]
 
-    static func aliasBombText(_ rng: inout SplitMix64) -> String {
+    static func aliasBombText(_ rng: inout SeededRandom) -> String {
         let fan = 2 + rng.below(15)
         var text = "&b0 [" + Array(repeating: "x", count: fan).joined(separator: ", ") + "]"
         var defs = ["b0: " + text]
@@ -249,7 +235,7 @@ struct ConfigFuzzTests {
     }
 
     /// One mutant of `source`: a few random edits of the kinds a fuzzer (or a bad merge) makes.
-    static func mutate(_ source: String, _ rng: inout SplitMix64) -> String {
+    static func mutate(_ source: String, _ rng: inout SeededRandom) -> String {
         var lines = source.components(separatedBy: "\n")
         for _ in 0...rng.below(3) {
             let i = rng.below(lines.count)
@@ -314,7 +300,7 @@ struct ConfigFuzzTests {
         let clock = ContinuousClock()
         let total = clock.measure {
             for index in 0..<Self.mutantCount {
-                var rng = SplitMix64(state: Self.seed &+ UInt64(index))
+                var rng = SeededRandom(seed: Self.seed &+ UInt64(index))
                 let mutant = Self.mutate(rng.pick(sources), &rng)
                 var errors: ConfigErrors?
                 let elapsed = clock.measure { errors = Self.validate(mutant) }

@@ -12,6 +12,9 @@ public struct SeededRandom: Sendable {
         return z ^ (z >> 31)
     }
 
-    /// A value in 0..<bound.
-    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
+    /// A value in 0..<bound (0 when bound ≤ 0).
+    public mutating func below(_ bound: Int) -> Int { bound <= 0 ? 0 : Int(next() % UInt64(bound)) }
+
+    /// One of `items` (not empty).
+    public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 }
