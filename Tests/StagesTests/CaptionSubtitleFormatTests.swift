@@ -13,32 +13,54 @@ enum IndependentSubtitleParser {
     }
 
     /// WebVTT text is passed through Python's `html.unescape`, since webvtt-py returns character
-    /// references as written (and strips tags).
+    /// references as written (and strips tags). Many files are read in one Python process; a file a
+    /// parser refuses gives its error instead of cues.
     static let script = #"""
         import datetime, html, json, sys
-        kind, path = sys.argv[1], sys.argv[2]
-        out = []
-        if kind == "srt":
-            import srt
-            ms = datetime.timedelta(milliseconds=1)
-            with open(path, encoding="utf-8") as f:
-                for s in srt.parse(f.read()):
-                    out.append({"index": s.index, "startMs": s.start // ms, "endMs": s.end // ms, "text": s.content})
-        else:
-            import webvtt
-            def millis(t):
-                h, m, rest = t.split(":")
-                sec, milli = rest.split(".")
-                return ((int(h) * 60 + int(m)) * 60 + int(sec)) * 1000 + int(milli)
-            for c in webvtt.read(path):
-                out.append({"index": int(c.identifier), "startMs": millis(c.start), "endMs": millis(c.end),
-                            "text": html.unescape(c.text)})
-        print(json.dumps(out))
+        kind, paths = sys.argv[1], sys.argv[2:]
+        result = []
+        for path in paths:
+            out = []
+            try:
+                if kind == "srt":
+                    import srt
+                    ms = datetime.timedelta(milliseconds=1)
+                    with open(path, encoding="utf-8") as f:
+                        for s in srt.parse(f.read()):
+                            out.append({"index": s.index, "startMs": s.start // ms, "endMs": s.end // ms, "text": s.content})
+                else:
+                    import webvtt
+                    def millis(t):
+                        h, m, rest = t.split(":")
+                        sec, milli = rest.split(".")
+                        return ((int(h) * 60 + int(m)) * 60 + int(sec)) * 1000 + int(milli)
+                    for c in webvtt.read(path):
+                        ident = c.identifier if c.identifier and c.identifier.isdigit() else "0"
+                        out.append({"index": int(ident), "startMs": millis(c.start), "endMs": millis(c.end),
+                                    "text": html.unescape(c.text)})
+                result.append({"cues": out})
+            except Exception as e:
+                result.append({"error": type(e).__name__ + ": " + str(e)})
+        print(json.dumps(result))
         """#
 
+    struct Parsed: Decodable {
+        var cues: [Cue]?
+        var error: String?
+    }
+
+    /// Each file's cues (or the parser's error), in the order of `paths`.
+    static func parseMany(_ paths: [String], as format: SubtitleFormat) throws -> [Parsed] {
+        let json = try runCommand("python3", ["-c", script, format.rawValue] + paths)
+        return try JSONDecoder().decode([Parsed].self, from: Data(json.utf8))
+    }
+
+    struct Refused: Error, CustomStringConvertible { var description: String }
+
     static func parse(_ path: String, as format: SubtitleFormat) throws -> [Cue] {
-        let json = try runCommand("python3", ["-c", script, format.rawValue, path])
-        return try JSONDecoder().decode([Cue].self, from: Data(json.utf8))
+        let parsed = try parseMany([path], as: format)
+        guard let cues = parsed.first?.cues else { throw Refused(description: parsed.first?.error ?? "no answer") }
+        return cues
     }
 
     /// What a parser should read back for `cues`: times rounded to milliseconds, lines joined by "\n".
