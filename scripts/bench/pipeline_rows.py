@@ -6,6 +6,7 @@ import json
 import os
 import statistics
 import subprocess
+import time
 
 import run as bench
 
@@ -155,3 +156,41 @@ def run_noop(args):
                  "measured": f"{noop:.2f} s", "target": "< 2 s", "met": "yes" if noop < 2 else "**no**",
                  "extra": f"median of {args.runs}; pipeline shots.detect + frames.sample",
                  "commands": ["vidpipe run tiny.yml (second and later runs)"], "date": bench.now()})
+
+
+def run_shards(args):
+    """The archive pipeline over 8 clips as one process against the same work split in shards run as
+    separate processes at once (`--shard I/N`, each with its own store), on this machine: what
+    splitting costs or gains before the shards go to other machines."""
+    out = os.path.join(bench.OUT, "pipeline")
+    os.makedirs(os.path.join(out, "videos"), exist_ok=True)
+    pipe = archive_pipeline(out)
+    seconds = 15 if args.quick else 30
+    clips = [clip(os.path.join(out, "videos"), f"jobs-{k}.mp4", seconds, 10 + k) for k in range(8)]
+
+    def sharded(n):
+        stores = [os.path.join(out, f"shard-{i}-of-{n}.sqlite") for i in range(n)]
+        for db in stores:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(db + suffix):
+                    os.remove(db + suffix)
+        start = time.perf_counter()
+        procs = [subprocess.Popen([bench.VIDPIPE, "run", pipe, *clips, "--shard", f"{i}/{n}", "--db", db],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i, db in enumerate(stores)]
+        codes = [p.wait() for p in procs]
+        if any(codes):
+            raise SystemExit(f"bench: a shard run failed: {codes}")
+        return time.perf_counter() - start
+
+    rounds = 1 if args.quick else 2
+    walls = {1: [], 2: [], 4: []}
+    sharded(2)  # warm-up
+    for _ in range(rounds):
+        for n in (1, 2, 4):
+            walls[n].append(sharded(n))
+    w1, w2, w4 = (statistics.median(walls[n]) for n in (1, 2, 4))
+    yield ({"name": "shards", "work": f"archive pipeline over 8 clips of {seconds} s: one process against 2 and 4 shards run as processes at once",
+            "measured": f"{w1:.1f} s vs {w2:.1f} s (2 shards, {w1 / w2:.2f}×) vs {w4:.1f} s (4 shards, {w1 / w4:.2f}×)",
+            "target": "publish", "met": "—",
+            "extra": f"median of {rounds} round(s) after a warm-up; each shard its own store; the 2 cores are shared by the shards",
+            "commands": ["vidpipe run archive.yml CLIPS --shard I/N --db shard-I.sqlite (N at once, fresh stores)"], "date": bench.now()})

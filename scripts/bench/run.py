@@ -243,6 +243,7 @@ def row(name, work, peer_name, r, vid_key, peer_key, vid_cmd, peer_cmd, target, 
 
 ROWS = {"decode": row_decode, "sampling": row_sampling, "keyframes": row_keyframes, "shots": row_shots,
         "pipeline": lambda args: pipeline_rows.run(args), "noop": lambda args: pipeline_rows.run_noop(args),
+        "shards": lambda args: pipeline_rows.run_shards(args),
         "speech": lambda args: speech_rows.run(args), "serve": lambda args: serve_rows.run(args)}
 
 
