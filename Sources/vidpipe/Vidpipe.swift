@@ -13,7 +13,7 @@ struct Vidpipe: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, StatusCommand.self, SearchCommand.self, AskCommand.self,
-                      ExportCommand.self, ServeCommand.self, StagesCommand.self, ModelsCommand.self]
+                      ExportCommand.self, ServeCommand.self, StagesCommand.self, ModelsCommand.self, MergeCommand.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; vidpipe's contract (DESIGN.md) is 1.
