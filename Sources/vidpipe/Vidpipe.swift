@@ -13,7 +13,8 @@ struct Vidpipe: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, StatusCommand.self, SearchCommand.self, AskCommand.self,
-                      ExportCommand.self, ServeCommand.self, SnapshotCommand.self, StagesCommand.self, ModelsCommand.self]
+                      ExportCommand.self, ServeCommand.self, MergeCommand.self, SnapshotCommand.self, StagesCommand.self,
+                      ModelsCommand.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; vidpipe's contract (DESIGN.md) is 1.
