@@ -25,18 +25,25 @@ public struct Seconds: Codable, Sendable, Equatable, Hashable, CustomStringConve
         try container.encode(value)
     }
 
-    /// Parses "500ms", "1.5s", "2m", "1h", "90" (seconds). Nil when malformed or negative.
+    /// Parses "500ms", "1.5s", "2m", "1h", "90" (seconds), and compounds from the largest unit down
+    /// ("5h50m", "1h30m15s", "2m30s"). Nil when malformed or negative.
     public static func parse(_ text: String) -> Double? {
         let s = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where s.hasSuffix(suffix) {
-            let number = s.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-            // "ms" must not be read as "m" + "s": the loop tries "ms" first.
-            if let v = Double(number), v >= 0, v.isFinite { return v * scale }
-            return nil
-        }
         if let v = Double(s), v >= 0, v.isFinite { return v }
-        return nil
+        let units: [(String, Double)] = [("h", 3600), ("m", 60), ("s", 1), ("ms", 0.001)]
+        var rest = Substring(s), total = 0.0, next = 0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard !number.isEmpty, let value = Double(number), value.isFinite else { return nil }
+            rest = rest.dropFirst(number.count)
+            let letters = rest.prefix { $0.isLetter }
+            // Each unit once, larger before smaller ("ms" is read whole, never as "m" + "s").
+            guard let index = units.firstIndex(where: { $0.0 == letters }), index >= next else { return nil }
+            total += value * units[index].1
+            next = index + 1
+            rest = rest.dropFirst(letters.count).drop { $0 == " " }
+        }
+        return s.isEmpty ? nil : total
     }
 
     public var description: String {
