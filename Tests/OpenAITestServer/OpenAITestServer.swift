@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -107,15 +110,31 @@ public final class OpenAITestServer: Sendable {
         }
     }
 
-    /// A loopback port that was free a moment ago and has nothing listening: for "connection refused" tests.
+    /// A loopback port with nothing listening, for "connection refused" tests: a TCP socket bound to
+    /// it and never listening, kept open for the rest of the test process, so no other server (a
+    /// parallel test, a browser) can take the port meanwhile; connecting to it is refused.
     public static func closedPort() async throws -> Int {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let channel = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        try await group.shutdownGracefully()
-        return port
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ReservedPortError(reason: String(cString: strerror(errno))) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw ReservedPortError(reason: String(cString: strerror(errno))) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+struct ReservedPortError: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { "cannot reserve a loopback port: \(reason)" }
 }
 
 /// Shared between the server object and its connection handlers.
