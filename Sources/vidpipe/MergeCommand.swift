@@ -47,31 +47,7 @@ struct MergeCommand: ParsableCommand {
             }
         }
 
-        if FileManager.default.fileExists(atPath: target) && !FileManager.default.isWritableFile(atPath: target) {
-            printError("error: the store \(target) is read-only; a merge writes into it\n  hint: make it writable, or merge --into another file")
-            throw ExitCode(1)
-        }
-        let lock: RunLock
-        let store: VidpipeStore
-        do {
-            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            lock = try RunLock(store: target)
-            store = try VidpipeStore(path: target)
-            try store.checkIntegrity()
-        } catch let error as RunLock.Busy {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        } catch let error as RunLock.CannotLock {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        } catch let error as StoreError {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        } catch {
-            printError("error: \(VidpipeStore.failure(error, path: target) ?? "cannot open the store \(target): \(error)")")
-            throw ExitCode(1)
-        }
+        let (lock, store) = try openStoreForWriting(target, writer: "a merge", hint: "make it writable, or merge --into another file")
         defer { withExtendedLifetime(lock) {} }
 
         var summary = MergeSummary()

@@ -85,32 +85,9 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(1)
         }
 
-        let lock: RunLock
-        let store: VidpipeStore
-        if FileManager.default.fileExists(atPath: storePath) && !FileManager.default.isWritableFile(atPath: storePath) {
-            printError("error: the store \(storePath) is read-only; a run writes its results there\n"
-                       + "  hint: make it writable, or pass --db with another file (status, search and export read it as it is)")
-            throw ExitCode(1)
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: (storePath as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            lock = try RunLock(store: storePath)
-            store = try VidpipeStore(path: storePath)
-            try store.checkIntegrity()
-        } catch let busy as RunLock.Busy {
-            printError("error: \(busy)")
-            throw ExitCode(1)
-        } catch let locked as RunLock.CannotLock {
-            printError("error: \(locked)")
-            throw ExitCode(1)
-        } catch let damaged as StoreError {
-            printError("error: \(damaged)")
-            throw ExitCode(1)
-        } catch {
-            printError("error: \(VidpipeStore.failure(error, path: storePath) ?? "cannot open the store \(storePath): \(error)")")
-            throw ExitCode(1)
-        }
+        let (lock, store) = try openStoreForWriting(
+            storePath, writer: "a run",
+            hint: "make it writable, or pass --db with another file (status, search and export read it as it is)")
         defer { withExtendedLifetime(lock) {} }
         // One store holds one shard of one split: another split's files would mix with these.
         if let last = try store.lastShard() {

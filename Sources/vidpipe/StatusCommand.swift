@@ -93,3 +93,29 @@ func openExistingStore(_ path: String, cache: Bool = false, checkIntegrity: Bool
         throw ExitCode(1)
     }
 }
+
+/// Opens (creating if needed) a store to write into under the run lock, as `run` and `merge` do:
+/// a read-only store, a store another run holds, a damaged one or one that cannot be created is one
+/// line and exit 1. `writer` names what writes ("a run", "a merge"), `hint` what to do instead.
+func openStoreForWriting(_ path: String, writer: String, hint: String) throws -> (lock: RunLock, store: VidpipeStore) {
+    if FileManager.default.fileExists(atPath: path) && !FileManager.default.isWritableFile(atPath: path) {
+        printError("error: the store \(path) is read-only; \(writer) writes into it\n  hint: \(hint)")
+        throw ExitCode(1)
+    }
+    do {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let lock = try RunLock(store: path)
+        let store = try VidpipeStore(path: path)
+        try store.checkIntegrity()
+        return (lock, store)
+    } catch let error as RunLock.Busy {
+        printError("error: \(error)")
+    } catch let error as RunLock.CannotLock {
+        printError("error: \(error)")
+    } catch let error as StoreError {
+        printError("error: \(error)")
+    } catch {
+        printError("error: \(VidpipeStore.failure(error, path: path) ?? "cannot open the store \(path): \(error)")")
+    }
+    throw ExitCode(1)
+}
