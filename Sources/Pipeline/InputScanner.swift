@@ -102,8 +102,13 @@ public struct InputScanner: Sendable {
                 if errno != ENOENT && errno != ENOTDIR { failures[directory] = VideoFingerprint.systemReason(errno) }
                 return []
             }
-            closedir(handle)
-            return (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            defer { closedir(handle) }
+            var names: [String] = []
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            return names
         }
     }
 

@@ -108,11 +108,11 @@ final class VideoProcessor: Sendable {
 
     /// The video could not be finished because the store failed: nothing is recorded against it.
     private func stopped(_ outcome: inout VideoOutcome, _ error: any Error) -> VideoOutcome {
-        noteStoreFault(error)
+        // The run stops on any store error here, named as well as the store can say.
+        let fault = store.failure(error) ?? "store error: \(error)"
         outcome.status = .stopped
         outcome.unchanged = false
-        outcome.error = storeFault.current ?? "store error: \(error)"
-        storeFault.withLock { if $0 == nil { $0 = outcome.error } }
+        outcome.error = storeFault.withLock { if $0 == nil { $0 = fault }; return $0 }
         return outcome
     }
 

@@ -103,12 +103,8 @@ public final class ViewerServer: Sendable {
         router.get("/api/videos") { request, _ in try await self.apiVideos(request) }
         router.get("/api/videos/:id") { _, context in try await self.apiVideo(context) }
         router.get("/api/search") { request, _ in try await self.apiSearch(request) }
-        router.get("/static/viewer.css") { request, _ in
-            Self.asset(StaticAssets.css, type: "text/css; charset=utf-8", request: request)
-        }
-        router.get("/static/viewer.js") { request, _ in
-            Self.asset(StaticAssets.js, type: "text/javascript; charset=utf-8", request: request)
-        }
+        router.get("/static/viewer.css") { request, _ in Self.asset(Self.css, request: request) }
+        router.get("/static/viewer.js") { request, _ in Self.asset(Self.js, request: request) }
         return router
     }
 
@@ -132,11 +128,25 @@ public final class ViewerServer: Sendable {
                         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
-    static func asset(_ text: String, type: String, request: Request) -> Response {
-        let tag = "\"a-\(String(UInt64(bitPattern: Int64(text.hashValue)), radix: 16))\""
-        if request.headers[.ifNoneMatch] == tag { return Response(status: .notModified, headers: [.eTag: tag]) }
-        return Response(status: .ok, headers: [.contentType: type, .eTag: tag, .cacheControl: "no-cache"],
-                        body: .init(byteBuffer: ByteBuffer(string: text)))
+    /// A file served from memory, with its entity tag made once (not hashed per request).
+    struct Asset: Sendable {
+        let text: String
+        let type: String
+        let tag: String
+        init(_ text: String, type: String) {
+            self.text = text
+            self.type = type
+            tag = "\"a-\(String(UInt64(bitPattern: Int64(text.hashValue)), radix: 16))\""
+        }
+    }
+
+    static let css = Asset(StaticAssets.css, type: "text/css; charset=utf-8")
+    static let js = Asset(StaticAssets.js, type: "text/javascript; charset=utf-8")
+
+    static func asset(_ asset: Asset, request: Request) -> Response {
+        if request.headers[.ifNoneMatch] == asset.tag { return Response(status: .notModified, headers: [.eTag: asset.tag]) }
+        return Response(status: .ok, headers: [.contentType: asset.type, .eTag: asset.tag, .cacheControl: "no-cache"],
+                        body: .init(byteBuffer: ByteBuffer(string: asset.text)))
     }
 
     // MARK: pages

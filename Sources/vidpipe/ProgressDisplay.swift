@@ -45,7 +45,7 @@ final class ProgressDisplay: Sendable {
         let s = progress.snapshot
         let position = "[\(s.videosFinished)/\(s.videosTotal)]"
         let line: String
-        let path = Printable.line(outcome.path)
+        let path = outcome.path  // the whole line is escaped below
         let warn = outcome.warnings.isEmpty ? "" : " (warning: \(outcome.warnings.joined(separator: "; ")))"
         switch outcome.status {
         case .failed: line = "\(position) failed \(path): \(outcome.error ?? "unknown error")"
