@@ -7,7 +7,7 @@ import GRDB
 /// shipped; every later change is a new migration appended here.
 enum SchemaMigrations {
     /// Identifiers in application order; the last one is `VidpipeStore.schemaVersion`.
-    static let identifiers = ["v1", "v2", "v3", "v4", "v5"]
+    static let identifiers = ["v1", "v2", "v3", "v4", "v5", "v6"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -26,11 +26,46 @@ enum SchemaMigrations {
         migrator.registerMigration("v5") { db in
             for statement in v5 { try db.execute(sql: statement) }
         }
+        migrator.registerMigration("v6") { db in
+            for statement in v6 { try db.execute(sql: statement) }
+        }
         return migrator
     }
 
     /// SQL expression for "now" as ISO 8601 UTC with milliseconds.
     static let nowSQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+    /// v6 (issue 15): the language of each subtitle cue (NULL: the video's own, as transcribed; a code
+    /// such as `de` for cues `captions.translate` wrote), and the conversations `vidpipe ask` keeps
+    /// (`--continue`, the interactive session): one row a conversation, about one video or, with a NULL
+    /// video, about the whole archive (`ask --all`), and its turns in order. A `summary` turn stands for
+    /// older turns folded to fit the model's context.
+    static let v6: [String] = [
+        "ALTER TABLE subtitle_cues ADD COLUMN language TEXT",
+        """
+        CREATE TABLE conversations (
+            id         INTEGER PRIMARY KEY,
+            video_id   INTEGER REFERENCES videos(id) ON DELETE CASCADE,
+            provider   TEXT    NOT NULL,
+            model      TEXT    NOT NULL,
+            created_at TEXT    NOT NULL,
+            updated_at TEXT    NOT NULL
+        )
+        """,
+        "CREATE INDEX conversations_video ON conversations (video_id, updated_at)",
+        """
+        CREATE TABLE conversation_turns (
+            id              INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            idx             INTEGER NOT NULL,
+            role            TEXT    NOT NULL CHECK (role IN ('user', 'assistant', 'summary')),
+            text            TEXT    NOT NULL,
+            citations       TEXT,
+            created_at      TEXT    NOT NULL,
+            UNIQUE (conversation_id, idx)
+        )
+        """,
+    ]
 
     /// v5 (issue 13): the shard a run processed (`--shard I/N`, or resolved from the scheduler by
     /// `--shard auto`); NULL for a run over every file.
