@@ -134,13 +134,20 @@ public struct ChatResult: Sendable, Equatable {
     public var cached: Bool
     /// The format actually sent (after any fallback).
     public var formatUsed: ResponseFormat
-    public init(text: String, model: String, usage: TokenUsage, cached: Bool, formatUsed: ResponseFormat) {
+    /// `choices[0].finish_reason` as the server gave it (`stop`, `length`, …); nil when it gave none.
+    public var finishReason: String?
+    public init(text: String, model: String, usage: TokenUsage, cached: Bool, formatUsed: ResponseFormat,
+                finishReason: String? = nil) {
         self.text = text
         self.model = model
         self.usage = usage
         self.cached = cached
         self.formatUsed = formatUsed
+        self.finishReason = finishReason
     }
+
+    /// The answer ended because it reached `max_tokens`, not because the model finished it.
+    public var wasCutAtMaxTokens: Bool { finishReason == "length" }
 }
 
 /// `POST /audio/transcriptions` with one WAV file (16-bit PCM).
@@ -233,16 +240,28 @@ public struct ModelProviderError: Error, Sendable, Equatable, CustomStringConver
         case unsupported
         /// No API key in the environment variable the config names, no model, …
         case configuration
+        /// The prompt does not fit the model's context window (`promptTokens`/`contextTokens` when the server says).
+        case contextOverflow
+        /// The server does not serve the model the request names.
+        case unknownModel
+        /// The server refused the request as invalid (a validation error): sending it again cannot help.
+        case invalidRequest
     }
     public var kind: Kind
     public var provider: String
     public var status: Int?
     public var message: String
-    public init(kind: Kind, provider: String, status: Int? = nil, message: String) {
+    /// For `.contextOverflow`: the prompt's length and the context's size, in tokens, where the server gave them.
+    public var promptTokens: Int?
+    public var contextTokens: Int?
+    public init(kind: Kind, provider: String, status: Int? = nil, message: String, promptTokens: Int? = nil,
+                contextTokens: Int? = nil) {
         self.kind = kind
         self.provider = provider
         self.status = status
         self.message = message
+        self.promptTokens = promptTokens
+        self.contextTokens = contextTokens
     }
     public var description: String { message }
 }

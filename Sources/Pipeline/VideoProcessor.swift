@@ -261,6 +261,11 @@ private struct WaveRun {
                     ended.append((stage.name, processor.commit(stage, video, output: output, context: context,
                                                               elapsed: Date().timeIntervalSince(started))))
                     outputs[stage.name] = output
+                case .computeWithNote(let body):
+                    let (output, note) = try body()
+                    ended.append((stage.name, processor.commit(stage, video, output: output, context: context,
+                                                              elapsed: Date().timeIntervalSince(started), note: note)))
+                    outputs[stage.name] = output
                 case .video(let request, let sink):
                     videoJobs.append((stage, context, request, sink))
                 case .audio(let sink):

@@ -97,9 +97,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test(arguments: [404, 400])
+    @Test(arguments: [403, 400])
     func clientErrorsAreNotRetried(status: Int) async throws {
-        try await withServer({ _ in .error(status: status, message: "model 'llava' not found") }) { server in
+        try await withServer({ _ in .error(status: status, message: "temperature must be at most 2") }) { server in
             let provider = makeProvider(server.baseURL, model: "llava", retries: 3)
             let error = try #require(await call { () throws(ModelProviderError) in
                 try provider.chat(ChatRequest(messages: [.user("x")]))
@@ -108,8 +108,8 @@ struct DeliveryTests {
             #expect(server.requests.count == 1)
             #expect(error.kind == .http)
             #expect(error.status == status)
-            let phrase = status == 404 ? "404 Not Found" : "400 Bad Request"
-            #expect(error.message == "provider 'local' answered \(phrase) for POST /chat/completions: model 'llava' not found")
+            let phrase = status == 403 ? "403 Forbidden" : "400 Bad Request"
+            #expect(error.message == "provider 'local' answered \(phrase) for POST /chat/completions: temperature must be at most 2")
         }
     }
 

@@ -76,12 +76,12 @@ struct FallbackTests {
 
     @Test func anUnrelatedRefusalChangesNothingForLaterCalls() async throws {
         try await withServer({ request in
-            request.index < 3 ? .error(status: 400, message: "prompt is too long") : .chatCompletion("{}")
+            request.index < 3 ? .error(status: 400, message: "messages[1].content must not be empty") : .chatCompletion("{}")
         }) { server in
             let provider = makeProvider(server.baseURL)
             let error = try #require(await call { () throws(ModelProviderError) in try provider.chat(Self.request) }.error)
             #expect(error.kind == .http)
-            #expect(error.message == "provider 'local' answered 400 Bad Request for POST /chat/completions: prompt is too long")
+            #expect(error.message == "provider 'local' answered 400 Bad Request for POST /chat/completions: messages[1].content must not be empty")
             server.resetRecords()
             let later = try await call { () throws(ModelProviderError) in try provider.chat(Self.request) }.get()
             await close(provider)

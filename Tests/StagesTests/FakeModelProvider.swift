@@ -12,6 +12,8 @@ final class FakeModelProvider: ModelProvider, @unchecked Sendable {
     private(set) var transcriptions: [TranscriptionRequest] = []
     private(set) var embeddings: [EmbeddingRequest] = []
     var answer: @Sendable (ChatRequest, Int) throws(ModelProviderError) -> String
+    /// The finish_reason of the n-th chat answer (1-based).
+    var finishReason: @Sendable (Int) -> String? = { _ in "stop" }
     var embedder: @Sendable (EmbeddingInput) -> [Float] = { input in
         if case .text(let t) = input { return [Float(t.count), 1] }
         return [0, 1]
@@ -26,7 +28,7 @@ final class FakeModelProvider: ModelProvider, @unchecked Sendable {
         let text = try answer(request, n)
         return ChatResult(text: text, model: request.model ?? "fake-model", usage: TokenUsage(promptTokens: 10, completionTokens: 5,
                                                                                         totalTokens: 15),
-                          cached: false, formatUsed: request.responseFormat)
+                          cached: false, formatUsed: request.responseFormat, finishReason: finishReason(n))
     }
 
     func chatAll(_ requests: [ChatRequest]) -> [Result<ChatResult, ModelProviderError>] {

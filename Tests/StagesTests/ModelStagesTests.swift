@@ -5,15 +5,18 @@ import Testing
 import TestSupport
 @testable import Stages
 
-private func info(duration: Double = 8, audio: Bool = true) -> MediaInfo {
+func info(duration: Double = 8, audio: Bool = true) -> MediaInfo {
     MediaInfo(formatName: "mp4", duration: duration, hasVideo: true, hasAudio: audio, width: 320, height: 240, rotation: 0,
               fps: 25, videoCodec: "h264", audioCodec: audio ? "aac" : nil, audioSampleRate: audio ? 48000 : nil,
               audioChannels: audio ? 1 : nil, frameCountHint: 200)
 }
 
-private func compute(_ work: StageWork) throws -> StageOutput {
-    guard case .compute(let body) = work else { throw StageModelError("expected a compute stage") }
-    return try body()
+func compute(_ work: StageWork) throws -> StageOutput {
+    switch work {
+    case .compute(let body): return try body()
+    case .computeWithNote(let body): return try body().output
+    default: throw StageModelError("expected a compute stage")
+    }
 }
 
 private let shots = [ShotSpan(index: 0, start: 0, end: 2), ShotSpan(index: 1, start: 2, end: 5), ShotSpan(index: 2, start: 5, end: 8)]

@@ -99,8 +99,15 @@ enum ChatWire {
         }
     }
 
-    /// `choices[0].message.content`, `model` and `usage`; nil content → what is missing, as a reason.
-    static func parse(_ body: [UInt8], askedModel: String) -> Result<(text: String, model: String, usage: TokenUsage), WireParseFailure> {
+    struct Answer {
+        var text: String
+        var model: String
+        var usage: TokenUsage
+        var finishReason: String?
+    }
+
+    /// `choices[0].message.content`, `finish_reason`, `model` and `usage`; nil content → what is missing, as a reason.
+    static func parse(_ body: [UInt8], askedModel: String) -> Result<Answer, WireParseFailure> {
         guard let json = decodeJSON(body) else { return .failure(WireParseFailure("the body is not JSON")) }
         guard let choice = json["choices"]?.arrayValue?.first, let message = choice["message"] else {
             return .failure(WireParseFailure("no choices[0].message"))
@@ -114,7 +121,8 @@ enum ChatWire {
         default:
             return .failure(WireParseFailure("choices[0].message.content is not text"))
         }
-        return .success((text, json["model"]?.stringValue ?? askedModel, usage(json["usage"])))
+        return .success(Answer(text: text, model: json["model"]?.stringValue ?? askedModel, usage: usage(json["usage"]),
+                               finishReason: choice["finish_reason"]?.stringValue))
     }
 }
 

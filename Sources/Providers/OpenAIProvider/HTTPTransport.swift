@@ -24,6 +24,10 @@ final class HTTPTransport: Sendable {
     private let client: HTTPClient
     /// Set once by the first `shutdown`; calls after it fail.
     private let shutDown = Mutex(false)
+    /// When a call last failed to connect after all its retries, until the server answers again: later calls
+    /// then try once each instead of retrying with backoff, so a server that died mid-run costs one attempt per
+    /// call rather than a retry storm, and a server that comes back is used at once.
+    private let unreachableSince = Mutex<Date?>(nil)
 
     init(settings: OpenAIProviderSettings, apiKey: String?, logger: Logger) {
         providerName = settings.name
@@ -55,6 +59,19 @@ final class HTTPTransport: Sendable {
             group.shutdownGracefully { _ in done.signal() }
         }
         done.wait()
+    }
+
+    private func downSince() -> Date? { unreachableSince.withLock { $0 } }
+    private func markUnreachable() { unreachableSince.withLock { if $0 == nil { $0 = Date() } } }
+    private func markReachable() { unreachableSince.withLock { $0 = nil } }
+
+    /// "05:41:02" (UTC), for messages.
+    static func clockTime(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "HH:mm:ss 'UTC'"
+        return formatter.string(from: date)
     }
 
     /// True for the first caller only.
@@ -101,10 +118,35 @@ final class HTTPTransport: Sendable {
         let said = serverMessage(response.body)
         if !said.isEmpty { message += ": \(said)" }
         if response.attempts > 1 { message += " (after \(response.attempts) attempts)" }
+        switch ServerComplaint.classify(status: response.status, body: response.body) {
+        case .contextOverflow(let prompt, let context):
+            return contextOverflow(model: request.model, prompt: prompt, context: context, status: response.status, said: said)
+        case .unknownModel:
+            return error(.unknownModel, status: response.status,
+                         "provider '\(providerName)' does not serve model '\(request.model)' (server said: \(said)); "
+                            + "set `model:` on the stage or provider to one listed by GET \(Secrets.withoutCredentials(root))/models")
+        case .invalidRequest where response.status >= 500, .responseFormat where response.status >= 500:
+            // A 5xx that is really a refusal of the request (a validation error): it was not retried.
+            return error(.invalidRequest, status: response.status, message + " (a refusal of the request: not retried)")
+        case .invalidRequest, .responseFormat, .other:
+            break
+        }
         if response.status == 404 || response.status == 405, !said.lowercased().contains("model") {
             return error(.unsupported, status: response.status, message + " (the server has no such endpoint)")
         }
         return error(.http, status: response.status, message)
+    }
+
+    /// "The prompt (13920 tokens) does not fit model M's context (2048 tokens)", with the numbers the server gave.
+    func contextOverflow(model: String, prompt: Int?, context: Int?, status: Int?, said: String) -> ModelProviderError {
+        let promptText = prompt.map { "the prompt (\($0) tokens)" } ?? "the prompt"
+        let contextText = context.map { "context (\($0) tokens)" } ?? "context"
+        var error = error(.contextOverflow, status: status,
+                          "provider '\(providerName)': \(promptText) does not fit model '\(model)''s \(contextText) "
+                            + "(server said: \(said)); lower the stage's context_tokens or give the model a larger context")
+        error.promptTokens = prompt
+        error.contextTokens = context
+        return error
     }
 
     /// Sends with retries, holding one in-flight slot for the whole exchange (backoff included, so a
@@ -136,8 +178,10 @@ final class HTTPTransport: Sendable {
             case .answered(let code, let headers, let body):
                 logger.debug("model call answered", metadata: metadata(request, attempt: attempt, status: code,
                                                                       elapsed: (ContinuousClock.now - attemptStart).seconds))
+                markReachable()
                 let response = WireResponse(status: code, body: body, attempts: attempt, elapsed: elapsed)
-                guard RetryPolicy.isRetryable(status: code) else { return response }
+                guard RetryPolicy.isRetryable(status: code),
+                      ServerComplaint.classify(status: code, body: body).isTransient else { return response }
                 status = code
                 retryAfter = headers.first(name: "retry-after")
                 failure = httpError(response, request)
@@ -151,7 +195,17 @@ final class HTTPTransport: Sendable {
                 logger.debug("model call could not connect", metadata: metadata(request, attempt: attempt, status: nil,
                                                                                 elapsed: (ContinuousClock.now - attemptStart).seconds,
                                                                                 reason: reason))
-                failure = error(.unreachable, "cannot reach provider '\(providerName)' at \(Secrets.withoutCredentials(root)): \(reason)")
+                let down = downSince()
+                var message = "cannot reach provider '\(providerName)' at \(Secrets.withoutCredentials(root)): \(reason)"
+                if let down {
+                    message += " (down since \(Self.clockTime(down)): tried once, not retried)"
+                }
+                failure = error(.unreachable, message)
+                if down != nil { throw failure }
+                guard retryIndex < policy.retries else {
+                    markUnreachable()
+                    throw failure
+                }
             }
             guard retryIndex < policy.retries else { throw failure }
             let wait = policy.delay(retryIndex: retryIndex, status: status, retryAfter: retryAfter)

@@ -93,7 +93,18 @@ public final class OpenAIProvider: ModelProvider {
             throw transport.error(.configuration,
                                   "provider '\(name)': no model given (set model: on the provider or on the stage)")
         }
+        // A model the server said it does not serve is not asked again this run (one refusal, not one per video).
+        if let refusal = memory.unknownModel(model) {
+            throw transport.error(.unknownModel, refusal.message + " (refused earlier in this run; not sent again)")
+        }
         return model
+    }
+
+    /// The error for a non-2xx answer, remembering a model the server does not serve.
+    private func failure(_ response: WireResponse, _ wire: WireRequest) -> ModelProviderError {
+        let error = transport.httpError(response, wire)
+        if error.kind == .unknownModel { memory.rememberUnknownModel(wire.model, error: error) }
+        return error
     }
 
     func chatBlocking(_ request: ChatRequest) throws(ModelProviderError) -> ChatResult {
@@ -108,7 +119,7 @@ public final class OpenAIProvider: ModelProvider {
             let step = memory.firstStep(model: model, asked: asked)
             let answer = try parsedChat(stored, model: model, label: "POST \(ChatWire.path)")
             return ChatResult(text: answer.text, model: answer.model, usage: answer.usage, cached: true,
-                              formatUsed: step.format(for: request.responseFormat))
+                              formatUsed: step.format(for: request.responseFormat), finishReason: answer.finishReason)
         }
         let hasImages = request.messages.contains { $0.hasImages }
         if hasImages, let refusal = memory.imageRefusal(model: model) {
@@ -125,9 +136,22 @@ public final class OpenAIProvider: ModelProvider {
                 if step < asked { memory.rememberFormatCeiling(step, model: model) }
                 store(response, path: ChatWire.path, model: model, requestHash: requestHash, usage: answer.usage)
                 return ChatResult(text: answer.text, model: answer.model, usage: answer.usage, cached: false,
-                                  formatUsed: step.format(for: request.responseFormat))
+                                  formatUsed: step.format(for: request.responseFormat), finishReason: answer.finishReason)
             }
             let said = serverMessage(response.body)
+            let complaint = ServerComplaint.classify(status: response.status, body: response.body)
+            // Any status whose body names response_format / json_schema refuses the JSON mode (llama-cpp-python
+            // and older llama.cpp servers answer it with a 500): one step down, not a retry.
+            if complaint == .responseFormat, let lower = step.lower {
+                logger.debug("response_format refused; sending one step down", metadata: [
+                    "provider": "\(name)", "model": "\(model)", "refused": "\(step)", "next": "\(lower)",
+                    "status": "\(response.status)",
+                ])
+                step = lower
+                continue
+            }
+            if case .contextOverflow = complaint { throw failure(response, wire) }
+            if complaint == .unknownModel { throw failure(response, wire) }
             if response.status == 400 || response.status == 422 {
                 // Rule: a request with images whose 400/422 names images/vision/multimodal is refused for its
                 // images; any other 400/422 to a request with a response_format is taken as refusing that
@@ -146,7 +170,7 @@ public final class OpenAIProvider: ModelProvider {
                     continue
                 }
             }
-            throw transport.httpError(response, wire)
+            throw failure(response, wire)
         }
     }
 
@@ -173,11 +197,12 @@ public final class OpenAIProvider: ModelProvider {
             }
             // A 400/422 to verbose_json is taken as refusing it (whisper.cpp-style servers); plain json is
             // tried once and, when answered, remembered for the model.
-            if format == .verboseJSON, response.status == 400 || response.status == 422 {
+            if format == .verboseJSON, response.status == 400 || response.status == 422,
+               ServerComplaint.classify(status: response.status, body: response.body) != .unknownModel {
                 format = .json
                 continue
             }
-            throw transport.httpError(response, wire)
+            throw failure(response, wire)
         }
     }
 
@@ -197,7 +222,7 @@ public final class OpenAIProvider: ModelProvider {
         }
         let wire = WireRequest(path: EmbeddingWire.path, model: model, contentType: "application/json", body: body)
         let response = try transport.send(wire)
-        guard response.isSuccess else { throw transport.httpError(response, wire) }
+        guard response.isSuccess else { throw failure(response, wire) }
         let result = try parsed(EmbeddingWire.parse(response.body, askedModel: model, inputCount: request.inputs.count,
                                                     cached: false), label: label, body: response.body)
         store(response, path: EmbeddingWire.path, model: model, requestHash: requestHash, usage: result.usage)
@@ -213,7 +238,7 @@ public final class OpenAIProvider: ModelProvider {
     }
 
     private func parsedChat(_ body: [UInt8], model: String, label: String) throws(ModelProviderError)
-        -> (text: String, model: String, usage: TokenUsage) {
+        -> ChatWire.Answer {
         try parsed(ChatWire.parse(body, askedModel: model), label: label, body: body)
     }
 

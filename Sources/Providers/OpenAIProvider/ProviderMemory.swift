@@ -1,12 +1,15 @@
+import ModelAPI
 import Synchronization
 
 /// What a provider learned about its server's models, kept for the provider's lifetime: the richest
-/// response format each model accepted, which models refuse images, which refuse `verbose_json`.
+/// response format each model accepted, which models refuse images, which refuse `verbose_json`, which
+/// models the server said it does not serve.
 final class ProviderMemory: Sendable {
     private struct Learned {
         var formatCeiling: [String: FormatStep] = [:]
         var imageRefusals: [String: String] = [:]
         var plainTranscription: Set<String> = []
+        var unknownModels: [String: ModelProviderError] = [:]
     }
 
     private let learned = Mutex(Learned())
@@ -25,4 +28,9 @@ final class ProviderMemory: Sendable {
 
     func usesPlainTranscription(model: String) -> Bool { learned.withLock { $0.plainTranscription.contains(model) } }
     func rememberPlainTranscription(model: String) { _ = learned.withLock { $0.plainTranscription.insert(model) } }
+
+    func unknownModel(_ model: String) -> ModelProviderError? { learned.withLock { $0.unknownModels[model] } }
+    func rememberUnknownModel(_ model: String, error: ModelProviderError) {
+        learned.withLock { $0.unknownModels[model] = $0.unknownModels[model] ?? error }
+    }
 }

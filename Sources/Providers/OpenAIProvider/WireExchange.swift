@@ -44,8 +44,17 @@ func serverMessage(_ body: [UInt8], limit: Int = 300) -> String {
             text = error
         } else if let message = json["message"] as? String {
             text = message
+        } else if let detail = json["detail"] as? String {
+            text = detail
+        } else if let details = json["detail"] as? [[String: Any]] {
+            // FastAPI/pydantic validation errors (llama-cpp-python, vLLM): "body.response_format.type: Input should be …".
+            text = details.map { item in
+                let location = (item["loc"] as? [Any])?.map { "\($0)" }.joined(separator: ".")
+                let message = item["msg"] as? String ?? ""
+                return location.map { "\($0): \(message)" } ?? message
+            }.joined(separator: "; ")
         } else if let detail = json["detail"] {
-            text = (detail as? String) ?? String(describing: detail)
+            text = String(describing: detail)
         }
     }
     let oneLine = text.split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ")

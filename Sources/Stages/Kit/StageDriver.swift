@@ -32,6 +32,9 @@ public enum StageDriver {
             outcome = Outcome(output: output, note: sink.note, info: info)
         case .compute(let body):
             outcome = Outcome(output: try body(), info: info)
+        case .computeWithNote(let body):
+            let (output, note) = try body()
+            outcome = Outcome(output: output, note: note, info: info)
         case .skip(let reason):
             return Outcome(skipReason: reason, info: info)
         }

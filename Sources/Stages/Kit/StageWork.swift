@@ -28,6 +28,9 @@ public enum StageWork {
     case audio(any AudioChunkSink)
     /// Needs no decoding: a function of its upstream outputs.
     case compute(@Sendable () throws -> StageOutput)
+    /// Like `compute`, with a one-line note stored with the stage result (e.g. that a record was summarised
+    /// in parts to fit a model's context).
+    case computeWithNote(@Sendable () throws -> (output: StageOutput, note: String?))
     /// Nothing to do for this video (e.g. an audio stage on a file without audio). Not a failure.
     case skip(reason: String)
 }

@@ -71,7 +71,8 @@ enum VideoRecordText {
 }
 
 /// Checks a JSON value against the subset of JSON Schema vidpipe's tasks use: type (object, array,
-/// string, number, integer, boolean), properties, required, items, enum, minItems, maxItems.
+/// string, number, integer, boolean), properties, required, items, enum, minItems, maxItems, minLength,
+/// maxLength.
 enum JSONSchemaCheck {
     /// The first problem found, as "at $.chapters[2]: missing 'title'"; nil when the value conforms.
     static func problem(_ value: JSONValue, _ schema: JSONValue, at path: String = "$") -> String? {
@@ -87,6 +88,14 @@ enum JSONSchemaCheck {
             }
             for (key, sub) in schema["properties"]?.objectValue ?? [:] {
                 if let member = object[key], let p = problem(member, sub, at: "\(path).\(key)") { return p }
+            }
+        }
+        if case .string(let text) = value {
+            if let max = schema["maxLength"]?.numberValue, Double(text.count) > max {
+                return "at \(path): \(text.count) characters, at most \(Int(max)) wanted"
+            }
+            if let min = schema["minLength"]?.numberValue, Double(text.count) < min {
+                return "at \(path): \(text.count) characters, at least \(Int(min)) wanted"
             }
         }
         if case .array(let items) = value {
@@ -154,7 +163,10 @@ enum ModelAnswer {
         let firstProblem: String
         switch check(first.text, schema) {
         case .success(let value): return (value, first)
-        case .failure(let problem): firstProblem = problem.message
+        case .failure(let problem):
+            // Cut at max_tokens: asking again with the same limit would be cut again; say which setting to raise.
+            if first.wasCutAtMaxTokens { throw cutAtMaxTokens(stage: stage, request: asked, answer: first.text) }
+            firstProblem = problem.message
         }
         var repair = asked
         repair.messages.append(.assistant(first.text))
@@ -165,11 +177,34 @@ enum ModelAnswer {
         let second = try provider.chat(repair)
         switch check(second.text, schema) {
         case .success(let value): return (value, second)
+        case .failure(_) where second.wasCutAtMaxTokens:
+            throw cutAtMaxTokens(stage: stage, request: repair, answer: second.text)
         case .failure(let problem):
             throw StageModelError(
                 "\(stage): the model's answer is not valid for the \(schemaName) schema (\(problem.message)) "
                     + "after one repair attempt; raw answer: \(clip(second.text, 1500))")
         }
+    }
+
+    /// A free-text answer, trimmed; an empty answer or one cut at `max_tokens` is an error, not a result.
+    static func text(_ provider: any ModelProvider, _ request: ChatRequest, stage: String) throws -> (text: String, result: ChatResult) {
+        let result = try provider.chat(request)
+        if result.wasCutAtMaxTokens { throw cutAtMaxTokens(stage: stage, request: request, answer: result.text) }
+        let text = result.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty {
+            throw StageModelError("\(stage): model '\(result.model)' answered with empty content"
+                                  + (result.finishReason.map { " (finish_reason: \($0))" } ?? ""))
+        }
+        return (text, result)
+    }
+
+    /// "the answer was cut at max_tokens (96) before it ended (finish_reason: length); raise max_tokens …".
+    static func cutAtMaxTokens(stage: String, request: ChatRequest, answer: String) -> StageModelError {
+        let limit = request.maxTokens.map { "max_tokens (\($0))" } ?? "the server's token limit"
+        let raise = request.maxTokens.map { "raise `max_tokens` in the stage's `with:` (e.g. to \(min(32768, $0 * 2)))" }
+            ?? "set `max_tokens` in the stage's `with:`"
+        return StageModelError("\(stage): the model's answer was cut at \(limit) before it ended (finish_reason: length); "
+                               + "\(raise); the cut answer: \(clip(answer, 300))")
     }
 
     struct Problem: Error { var message: String }

@@ -109,31 +109,42 @@ public struct ReasonLLM: StageType {
         }
     }
 
-    static let chaptersSchema = JSONValue.object([
-        "type": .string("object"), "required": .array([.string("chapters")]),
-        "properties": .object(["chapters": .object([
-            "type": .string("array"), "minItems": .number(1),
-            "items": .object([
-                "type": .string("object"), "required": .array([.string("start_s"), .string("title")]),
-                "properties": .object([
-                    "start_s": .object(["type": .string("number")]), "title": .object(["type": .string("string")]),
-                    "summary": .object(["type": .string("string")]),
+    // Every built-in schema is bounded (items, string lengths), so grammar-constrained decoding (llama.cpp,
+    // vLLM, Ollama) ends on its own instead of repeating items until max_tokens cuts the JSON.
+
+    /// Chapters: a bound above the prompt's "one per 30 s" (at least 4, at most 60), short titles and summaries.
+    static func chaptersSchema(duration: Double) -> JSONValue {
+        let most = max(4, min(60, Int(duration / 30) + 2))
+        return .object([
+            "type": .string("object"), "required": .array([.string("chapters")]),
+            "properties": .object(["chapters": .object([
+                "type": .string("array"), "minItems": .number(1), "maxItems": .number(Double(most)),
+                "items": .object([
+                    "type": .string("object"), "required": .array([.string("start_s"), .string("title")]),
+                    "properties": .object([
+                        "start_s": .object(["type": .string("number")]),
+                        "title": .object(["type": .string("string"), "minLength": .number(1), "maxLength": .number(80)]),
+                        "summary": .object(["type": .string("string"), "maxLength": .number(300)]),
+                    ]),
                 ]),
-            ]),
-        ])]),
-    ])
+            ])]),
+        ])
+    }
 
     static let tagsSchema = JSONValue.object([
         "type": .string("object"), "required": .array([.string("tags")]),
-        "properties": .object(["tags": .object(["type": .string("array"), "items": .object(["type": .string("string")])])]),
+        "properties": .object(["tags": .object([
+            "type": .string("array"), "minItems": .number(1), "maxItems": .number(15),
+            "items": .object(["type": .string("string"), "minLength": .number(1), "maxLength": .number(40)]),
+        ])]),
     ])
 
     static let answerSchema = JSONValue.object([
         "type": .string("object"), "required": .array([.string("answer"), .string("citations")]),
         "properties": .object([
-            "answer": .object(["type": .string("string")]),
+            "answer": .object(["type": .string("string"), "maxLength": .number(1500)]),
             "citations": .object([
-                "type": .string("array"),
+                "type": .string("array"), "maxItems": .number(8),
                 "items": .object([
                     "type": .string("object"), "required": .array([.string("start_s"), .string("end_s")]),
                     "properties": .object(["start_s": .object(["type": .string("number")]),
@@ -152,9 +163,10 @@ public struct ReasonLLM: StageType {
         let title = URL(fileURLWithPath: context.videoPath).deletingPathExtension().lastPathComponent
         let duration = max(context.info.duration, shots.map(\.end).max() ?? 0)
         let stageName = context.stageName.isEmpty ? name : context.stageName
-        return .compute {
+        return .computeWithNote {
             let reasoner = Reasoner(provider: provider, parameters: parameters, title: title, duration: duration, stage: stageName)
-            return .reasoning(try reasoner.run(shots))
+            let (items, note) = try reasoner.runFitting(shots)
+            return (.reasoning(items), note)
         }
     }
 
@@ -172,7 +184,7 @@ public struct ReasonLLM: StageType {
 /// One video's reasoning: condenses the record to the budget, then asks the task.
 struct Reasoner: Sendable {
     let provider: any ModelProvider
-    let parameters: ReasonLLM.Parameters
+    var parameters: ReasonLLM.Parameters
     let title: String
     let duration: Double
     let stage: String
@@ -184,6 +196,33 @@ struct Reasoner: Sendable {
 
     var model: String? { parameters.model.isEmpty ? nil : parameters.model }
 
+    /// `run`, made to fit the model: when the server says the prompt is longer than the model's context
+    /// (and how long both are), the record budget is scaled down to fit with room for the answer and the
+    /// record is summarised in parts; at most twice. The note says so (stored with the stage result).
+    func runFitting(_ shots: [FusedShot]) throws -> (items: [ReasoningItem], note: String?) {
+        var reasoner = self
+        var note: String?
+        for attempt in 0...2 {
+            do {
+                return (try reasoner.run(shots), note)
+            } catch let error as ModelProviderError where error.kind == .contextOverflow && attempt < 2 {
+                guard let context = error.contextTokens, let prompt = error.promptTokens, prompt > context else { throw error }
+                let room = context - min(reasoner.parameters.maxTokens, context / 2) - 256
+                guard room >= 128 else {
+                    throw StageModelError("\(stage): model '\(parameters.model.isEmpty ? provider.defaultModel ?? "" : parameters.model)' "
+                                          + "has a context of \(context) tokens, too small for max_tokens \(reasoner.parameters.maxTokens) "
+                                          + "and a record; lower max_tokens or give the model a larger context")
+                }
+                let sent = min(reasoner.parameters.contextTokens, shots.map { VideoRecordText.estimatedTokens(VideoRecordText.render($0)) }.reduce(0, +))
+                let budget = max(64, Int(Double(sent) * Double(room) / Double(prompt) * 0.9))
+                note = "the record (about \(sent) tokens by estimate; \(prompt) counted by the server) did not fit the model's "
+                    + "context of \(context) tokens: summarised in parts to about \(budget) tokens"
+                reasoner.parameters.contextTokens = budget
+            }
+        }
+        throw StageModelError("\(stage): the record does not fit the model's context")  // not reached: the loop returns or throws
+    }
+
     func run(_ shots: [FusedShot]) throws -> [ReasoningItem] {
         let record = try condensed(shots.map { (start: $0.start, end: $0.end, text: VideoRecordText.render($0)) })
         let values = ["title": title, "duration": String(format: "%.1f", duration)]
@@ -191,9 +230,8 @@ struct Reasoner: Sendable {
         let template = parameters.prompt.isEmpty ? ReasonLLM.defaultPrompt(task) : parameters.prompt
         switch task {
         case .summary:
-            let result = try provider.chat(request(record, PromptTemplate.render(template, values)))
-            return [ReasoningItem(task: task, index: 0, start: 0, end: duration,
-                                  text: result.text.trimmingCharacters(in: .whitespacesAndNewlines), json: nil, model: result.model)]
+            let (text, result) = try ModelAnswer.text(provider, request(record, PromptTemplate.render(template, values)), stage: stage)
+            return [ReasoningItem(task: task, index: 0, start: 0, end: duration, text: text, json: nil, model: result.model)]
         case .custom:
             let prompt = PromptTemplate.render(template, values)
             if let schema = parameters.schema {
@@ -202,9 +240,8 @@ struct Reasoner: Sendable {
                 return [ReasoningItem(task: task, index: 0, start: nil, end: nil, text: readableText(value),
                                       json: value.jsonText, model: result.model)]
             }
-            let result = try provider.chat(request(record, prompt))
-            return [ReasoningItem(task: task, index: 0, start: nil, end: nil,
-                                  text: result.text.trimmingCharacters(in: .whitespacesAndNewlines), json: nil, model: result.model)]
+            let (text, result) = try ModelAnswer.text(provider, request(record, prompt), stage: stage)
+            return [ReasoningItem(task: task, index: 0, start: nil, end: nil, text: text, json: nil, model: result.model)]
         case .tags:
             let (value, result) = try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, values)),
                                                              schema: ReasonLLM.tagsSchema, schemaName: "tags", stage: stage)
@@ -216,7 +253,7 @@ struct Reasoner: Sendable {
                                   json: JSONValue.array(tags.map(JSONValue.string)).jsonText, model: result.model)]
         case .chapters:
             let (value, result) = try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, values)),
-                                                             schema: ReasonLLM.chaptersSchema, schemaName: "chapters", stage: stage)
+                                                             schema: ReasonLLM.chaptersSchema(duration: duration), schemaName: "chapters", stage: stage)
             return chapters(from: value, model: result.model)
         case .qa:
             return try answers(parameters.questions, record: record, values: values).enumerated().map { i, answer in
