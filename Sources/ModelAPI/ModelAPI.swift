@@ -114,13 +114,17 @@ public struct ChatRequest: Sendable, Equatable, Hashable {
     public var maxTokens: Int?
     public var temperature: Double?
     public var responseFormat: ResponseFormat
+    /// OpenAI's `frequency_penalty` (−2…2): positive values make a token less likely the more often it has
+    /// appeared, which keeps small local models from repeating a phrase until `max_tokens`. Nil: not sent.
+    public var frequencyPenalty: Double?
     public init(model: String? = nil, messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil,
-                responseFormat: ResponseFormat = .text) {
+                responseFormat: ResponseFormat = .text, frequencyPenalty: Double? = nil) {
         self.model = model
         self.messages = messages
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.responseFormat = responseFormat
+        self.frequencyPenalty = frequencyPenalty
     }
 }
 

@@ -157,28 +157,27 @@ struct ServerQuirkTests {
             #expect(again.cached && again.wasCutAtMaxTokens)
         }
     }
+}
 
-    /// A server that dies mid-run: the call that finds it gone retries; later calls try once each.
-    @Test func aServerThatDiesCostsOneAttemptPerLaterCall() async throws {
-        let log = LogSink()
-        let server = try await OpenAITestServer.started { _ in .chatCompletion("fine") }
-        let provider = makeProvider(server.baseURL, retries: 2, logger: log.logger)
-        _ = try await call { () throws(ModelProviderError) in try provider.chat(ChatRequest(messages: [.user("a")])) }.get()
-        await server.shutdown()
-        let attempts = { log.text.split(separator: "\n").filter { $0.contains("could not connect") }.count }
-        let first = try #require(await call { () throws(ModelProviderError) in
-            try provider.chat(ChatRequest(messages: [.user("b")]))
-        }.error)
-        #expect(first.kind == .unreachable)
-        #expect(attempts() == 3)
-        for question in ["c", "d"] {
-            let later = try #require(await call { () throws(ModelProviderError) in
-                try provider.chat(ChatRequest(messages: [.user(question)]))
-            }.error)
-            #expect(later.kind == .unreachable)
-            #expect(later.message.contains("tried once, not retried"))
+@Suite("Server quirks: images refused with a 500")
+struct ImageRefusalQuirkTests {
+    /// llama.cpp's server without a projector (seen here with xllamacpp 2026.10.11549 and SmolLM2): a 500.
+    @Test func a500RefusingImagesIsAnImageRefusalNotRetried() async throws {
+        try await withServer({ _ in
+            .json(["error": ["code": 500, "type": "server_error",
+                             "message": "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj"]],
+                  status: 500)
+        }) { server in
+            let provider = makeProvider(server.baseURL, retries: 3)
+            let request = ChatRequest(messages: [ChatMessage(role: .user, parts: [.text("What is shown?"), .jpeg([0xFF, 0xD8, 0xFF])])])
+            let error = try #require(await call { () throws(ModelProviderError) in try provider.chat(request) }.error)
+            #expect(error.kind == .unsupported)
+            #expect(error.message.hasPrefix("provider 'local' model 'test-model' does not accept images (server said: image input is not supported"))
+            #expect(server.requests.count == 1)
+            let again = try #require(await call { () throws(ModelProviderError) in try provider.chat(request) }.error)
+            await close(provider)
+            #expect(again.message.contains("refused earlier"))
+            #expect(server.requests.count == 1)
         }
-        await close(provider)
-        #expect(attempts() == 5)
     }
 }

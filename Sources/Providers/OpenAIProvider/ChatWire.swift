@@ -44,6 +44,7 @@ enum ChatWire {
         ]
         if let maxTokens = request.maxTokens { object["max_tokens"] = .number(Double(maxTokens)) }
         if let temperature = request.temperature { object["temperature"] = .number(temperature) }
+        if let penalty = request.frequencyPenalty { object["frequency_penalty"] = .number(penalty) }
         switch step.format(for: request.responseFormat) {
         case .text: break
         case .jsonObject: object["response_format"] = .object(["type": .string("json_object")])

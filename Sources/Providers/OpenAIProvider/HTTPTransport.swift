@@ -24,10 +24,6 @@ final class HTTPTransport: Sendable {
     private let client: HTTPClient
     /// Set once by the first `shutdown`; calls after it fail.
     private let shutDown = Mutex(false)
-    /// When a call last failed to connect after all its retries, until the server answers again: later calls
-    /// then try once each instead of retrying with backoff, so a server that died mid-run costs one attempt per
-    /// call rather than a retry storm, and a server that comes back is used at once.
-    private let unreachableSince = Mutex<Date?>(nil)
 
     init(settings: OpenAIProviderSettings, apiKey: String?, logger: Logger) {
         providerName = settings.name
@@ -59,19 +55,6 @@ final class HTTPTransport: Sendable {
             group.shutdownGracefully { _ in done.signal() }
         }
         done.wait()
-    }
-
-    private func downSince() -> Date? { unreachableSince.withLock { $0 } }
-    private func markUnreachable() { unreachableSince.withLock { if $0 == nil { $0 = Date() } } }
-    private func markReachable() { unreachableSince.withLock { $0 = nil } }
-
-    /// "05:41:02" (UTC), for messages.
-    static func clockTime(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
     }
 
     /// True for the first caller only.
@@ -128,7 +111,7 @@ final class HTTPTransport: Sendable {
         case .invalidRequest where response.status >= 500, .responseFormat where response.status >= 500:
             // A 5xx that is really a refusal of the request (a validation error): it was not retried.
             return error(.invalidRequest, status: response.status, message + " (a refusal of the request: not retried)")
-        case .invalidRequest, .responseFormat, .other:
+        case .invalidRequest, .responseFormat, .images, .other:
             break
         }
         if response.status == 404 || response.status == 405, !said.lowercased().contains("model") {
@@ -178,7 +161,6 @@ final class HTTPTransport: Sendable {
             case .answered(let code, let headers, let body):
                 logger.debug("model call answered", metadata: metadata(request, attempt: attempt, status: code,
                                                                       elapsed: (ContinuousClock.now - attemptStart).seconds))
-                markReachable()
                 let response = WireResponse(status: code, body: body, attempts: attempt, elapsed: elapsed)
                 guard RetryPolicy.isRetryable(status: code),
                       ServerComplaint.classify(status: code, body: body).isTransient else { return response }
@@ -195,17 +177,7 @@ final class HTTPTransport: Sendable {
                 logger.debug("model call could not connect", metadata: metadata(request, attempt: attempt, status: nil,
                                                                                 elapsed: (ContinuousClock.now - attemptStart).seconds,
                                                                                 reason: reason))
-                let down = downSince()
-                var message = "cannot reach provider '\(providerName)' at \(Secrets.withoutCredentials(root)): \(reason)"
-                if let down {
-                    message += " (down since \(Self.clockTime(down)): tried once, not retried)"
-                }
-                failure = error(.unreachable, message)
-                if down != nil { throw failure }
-                guard retryIndex < policy.retries else {
-                    markUnreachable()
-                    throw failure
-                }
+                failure = error(.unreachable, "cannot reach provider '\(providerName)' at \(Secrets.withoutCredentials(root)): \(reason)")
             }
             guard retryIndex < policy.retries else { throw failure }
             let wait = policy.delay(retryIndex: retryIndex, status: status, retryAfter: retryAfter)

@@ -152,16 +152,17 @@ public final class OpenAIProvider: ModelProvider {
             }
             if case .contextOverflow = complaint { throw failure(response, wire) }
             if complaint == .unknownModel { throw failure(response, wire) }
+            // A request with images whose refusal (any status: llama.cpp without a projector answers 500) names
+            // images/vision/multimodal/mmproj is refused for its images, remembered for the model.
+            if hasImages, complaint == .images {
+                memory.rememberImageRefusal(said, model: model)
+                throw imagesRefused(model: model, serverSaid: said, earlier: false)
+            }
             if response.status == 400 || response.status == 422 {
-                // Rule: a request with images whose 400/422 names images/vision/multimodal is refused for its
-                // images; any other 400/422 to a request with a response_format is taken as refusing that
+                // Rule: any other 400/422 to a request with a response_format is taken as refusing that
                 // format, and the request goes one step down (json_schema → json_object → none). The lower
-                // step is remembered for the model only once it is answered 2xx, so an unrelated 400 (say, a
-                // too-long prompt) costs two extra requests but changes nothing for later calls.
-                if hasImages, Self.mentionsImages(said) {
-                    memory.rememberImageRefusal(said, model: model)
-                    throw imagesRefused(model: model, serverSaid: said, earlier: false)
-                }
+                // step is remembered for the model only once it is answered 2xx, so an unrelated 400 costs
+                // two extra requests but changes nothing for later calls.
                 if let lower = step.lower {
                     logger.debug("response_format refused; sending one step down", metadata: [
                         "provider": "\(name)", "model": "\(model)", "refused": "\(step)", "next": "\(lower)",
@@ -259,8 +260,4 @@ public final class OpenAIProvider: ModelProvider {
         return transport.error(.unsupported, "provider '\(name)' model '\(model)' does not accept images (\(why))")
     }
 
-    static func mentionsImages(_ text: String) -> Bool {
-        let lower = text.lowercased()
-        return ["image", "vision", "multimodal", "multi-modal", "image_url"].contains { lower.contains($0) }
-    }
 }

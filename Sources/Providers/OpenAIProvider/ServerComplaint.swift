@@ -10,6 +10,9 @@ enum ServerComplaint: Equatable {
     case responseFormat
     /// The prompt is longer than the model's context (numbers in tokens, where the server gives them).
     case contextOverflow(promptTokens: Int?, contextTokens: Int?)
+    /// The server or model takes no images (llama.cpp without a projector answers a 500 "image input is not
+    /// supported - hint: … mmproj").
+    case images
     /// The server does not serve the model named.
     case unknownModel
     /// The request was refused as invalid (a validation error), for another reason.
@@ -24,6 +27,7 @@ enum ServerComplaint: Equatable {
         if lower.contains("response_format") || lower.contains("json_schema") || lower.contains("response format") {
             return .responseFormat
         }
+        if mentionsImages(lower) { return .images }
         if (status == 404 || status == 400) && lower.contains("model")
             && ["not found", "does not exist", "unknown model", "no such model", "model_not_found", "not available"]
                 .contains(where: lower.contains) {
@@ -34,6 +38,11 @@ enum ServerComplaint: Equatable {
             return .invalidRequest
         }
         return .other
+    }
+
+    static func mentionsImages(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return ["image", "vision", "multimodal", "multi-modal", "mmproj"].contains { lower.contains($0) }
     }
 
     /// Sending the same request again may help (a 429, a 5xx that is not a refusal of the request).

@@ -9,7 +9,7 @@ public struct VideoAnswer: Sendable, Equatable {
     }
     public var question: String
     public var answer: String
-    /// Within [0, duration], start before end.
+    /// Within [0, duration], start before end; ranges wholly outside the video are dropped.
     public var citations: [Citation]
     public var model: String
 }
@@ -52,13 +52,16 @@ extension Reasoner {
             var v = values
             v["question"] = question
             return try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, v)),
-                                              schema: ReasonLLM.answerSchema, schemaName: "answer", stage: stage)
+                                              schema: ReasonLLM.answerSchema(maxTokens: parameters.maxTokens), schemaName: "answer", stage: stage)
         }
         return try zip(questions, outcomes).map { question, outcome in
             let (value, result) = try outcome.get()
             let citations = (value["citations"]?.arrayValue ?? []).compactMap { c -> VideoAnswer.Citation? in
                 guard let s = c["start_s"]?.numberValue, let e = c["end_s"]?.numberValue else { return nil }
-                return VideoAnswer.Citation(start_s: max(0, min(s, e)), end_s: min(duration, max(s, e)))
+                // A range wholly outside the video (a small model's "-1" for "none") is no citation.
+                let low = min(s, e), high = max(s, e)
+                guard high >= 0, low <= duration else { return nil }
+                return VideoAnswer.Citation(start_s: max(0, low), end_s: min(duration, high))
             }
             return VideoAnswer(question: question, answer: value["answer"]?.stringValue ?? "", citations: citations,
                                model: result.model)

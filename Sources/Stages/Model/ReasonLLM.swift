@@ -26,6 +26,8 @@ public struct ReasonLLM: StageType {
         public var maxTokens = 1024
         public var temperature = 0.2
         public var contextTokens = 6000
+        /// 0: not sent.
+        public var frequencyPenalty = 0.0
         public var outDir = ""
         public var chaptersFile = true
 
@@ -34,6 +36,7 @@ public struct ReasonLLM: StageType {
         public func validate() throws(ParameterError) {
             try ModelParameterCheck.common(maxTokens: maxTokens, temperature: temperature, model: model)
             try check(\.contextTokens, 500...1_000_000)
+            try check(\.frequencyPenalty, -2...2)
             switch task {
             case .qa:
                 guard !questions.isEmpty, questions.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
@@ -75,6 +78,9 @@ public struct ReasonLLM: StageType {
             ParameterField("model", \.model, "string", "model name on the server (e.g. llama3.2); empty: the provider's `model`"),
             ParameterField("max_tokens", \.maxTokens, "integer", "longest answer, in tokens"),
             ParameterField("temperature", \.temperature, "number 0–2", "sampling temperature; low keeps answers factual and repeatable"),
+            ParameterField("frequency_penalty", \.frequencyPenalty, "number −2–2",
+                           "OpenAI's frequency_penalty: above 0 keeps a small local model from repeating itself until max_tokens "
+                              + "(0.5–1 helps SmolLM2-class models); 0: not sent"),
             ParameterField("context_tokens", \.contextTokens, "integer",
                            "budget for the record in one prompt (about 4 characters a token); a longer record is summarised in parts first"),
             ParameterField("out_dir", \.outDir, "path",
@@ -98,8 +104,8 @@ public struct ReasonLLM: StageType {
                 + "chapter per 30 seconds of video, at least one). For each give start_s (the start, in seconds, of the shot "
                 + "where it begins; the first chapter starts at 0), a title of at most 8 words and a one-sentence summary."
         case .tags:
-            return "Give 5 to 15 short lowercase tags for the video \"{{title}}\": topics, places, objects, activities, "
-                + "kinds of people. No duplicates, no sentences."
+            return "Give 5 to 15 short lowercase tags (one to three words each) for the video \"{{title}}\": topics, places, "
+                + "objects, activities, kinds of people. No duplicates, no sentences."
         case .qa:
             return "Answer this question about the video using only the record: {{question}}\n"
                 + "Cite the time ranges (start_s and end_s, in seconds, from the record) your answer rests on. "
@@ -109,12 +115,16 @@ public struct ReasonLLM: StageType {
         }
     }
 
-    // Every built-in schema is bounded (items, string lengths), so grammar-constrained decoding (llama.cpp,
-    // vLLM, Ollama) ends on its own instead of repeating items until max_tokens cuts the JSON.
+    // Every built-in schema is bounded (item counts, string lengths) to what fits in `max_tokens`, so
+    // grammar-constrained decoding (llama.cpp, vLLM, Ollama) closes the JSON on its own instead of adding
+    // items until max_tokens cuts it. Sizes are budgeted at about 3 characters a token, plus a few tokens
+    // of quotes, commas and indentation an item.
 
-    /// Chapters: a bound above the prompt's "one per 30 s" (at least 4, at most 60), short titles and summaries.
-    static func chaptersSchema(duration: Double) -> JSONValue {
-        let most = max(4, min(60, Int(duration / 30) + 2))
+    /// Chapters: at most one per 30 s of video (at least 4, at most 60) and what `max_tokens` holds at
+    /// about 90 tokens a chapter; titles up to 60 characters, summaries up to 200.
+    static func chaptersSchema(duration: Double, maxTokens: Int = 1024) -> JSONValue {
+        let byDuration = max(4, min(60, Int(duration / 30) + 2))
+        let most = max(1, min(byDuration, (maxTokens - 16) / 90))
         return .object([
             "type": .string("object"), "required": .array([.string("chapters")]),
             "properties": .object(["chapters": .object([
@@ -123,36 +133,47 @@ public struct ReasonLLM: StageType {
                     "type": .string("object"), "required": .array([.string("start_s"), .string("title")]),
                     "properties": .object([
                         "start_s": .object(["type": .string("number")]),
-                        "title": .object(["type": .string("string"), "minLength": .number(1), "maxLength": .number(80)]),
-                        "summary": .object(["type": .string("string"), "maxLength": .number(300)]),
+                        "title": .object(["type": .string("string"), "minLength": .number(1), "maxLength": .number(60)]),
+                        "summary": .object(["type": .string("string"), "maxLength": .number(200)]),
                     ]),
                 ]),
             ])]),
         ])
     }
 
-    static let tagsSchema = JSONValue.object([
-        "type": .string("object"), "required": .array([.string("tags")]),
-        "properties": .object(["tags": .object([
-            "type": .string("array"), "minItems": .number(1), "maxItems": .number(15),
-            "items": .object(["type": .string("string"), "minLength": .number(1), "maxLength": .number(40)]),
-        ])]),
-    ])
+    /// Tags: up to 15, each up to 30 characters, and no more than `max_tokens` holds at about 12 tokens a tag.
+    static func tagsSchema(maxTokens: Int = 1024) -> JSONValue {
+        let most = max(1, min(15, (maxTokens - 8) / 12))
+        return .object([
+            "type": .string("object"), "required": .array([.string("tags")]),
+            "properties": .object(["tags": .object([
+                "type": .string("array"), "minItems": .number(1), "maxItems": .number(Double(most)),
+                "items": .object(["type": .string("string"), "minLength": .number(1), "maxLength": .number(30)]),
+            ])]),
+        ])
+    }
 
-    static let answerSchema = JSONValue.object([
-        "type": .string("object"), "required": .array([.string("answer"), .string("citations")]),
-        "properties": .object([
-            "answer": .object(["type": .string("string"), "maxLength": .number(1500)]),
-            "citations": .object([
-                "type": .string("array"), "maxItems": .number(8),
-                "items": .object([
-                    "type": .string("object"), "required": .array([.string("start_s"), .string("end_s")]),
-                    "properties": .object(["start_s": .object(["type": .string("number")]),
-                                           "end_s": .object(["type": .string("number")])]),
+    /// An answer with up to 8 cited ranges (4 under 400 tokens) and the text `max_tokens` leaves room for.
+    static func answerSchema(maxTokens: Int) -> JSONValue {
+        let citations = maxTokens < 400 ? 4 : 8
+        let characters = max(40, min(2000, (maxTokens - 24 - 16 * citations) * 3))
+        return .object([
+            "type": .string("object"), "required": .array([.string("answer"), .string("citations")]),
+            "properties": .object([
+                "answer": .object(["type": .string("string"), "maxLength": .number(Double(characters))]),
+                "citations": .object([
+                    "type": .string("array"), "maxItems": .number(Double(citations)),
+                    "items": .object([
+                        "type": .string("object"), "required": .array([.string("start_s"), .string("end_s")]),
+                        "properties": .object(["start_s": .object(["type": .string("number")]),
+                                               "end_s": .object(["type": .string("number")])]),
+                    ]),
                 ]),
             ]),
-        ]),
-    ])
+        ])
+    }
+
+    static var answerSchema: JSONValue { answerSchema(maxTokens: 1024) }
 
     public static func work(parameters: Parameters, context: StageContext) throws -> StageWork {
         let provider = try context.requireProvider(name)
@@ -244,7 +265,8 @@ struct Reasoner: Sendable {
             return [ReasoningItem(task: task, index: 0, start: nil, end: nil, text: text, json: nil, model: result.model)]
         case .tags:
             let (value, result) = try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, values)),
-                                                             schema: ReasonLLM.tagsSchema, schemaName: "tags", stage: stage)
+                                                             schema: ReasonLLM.tagsSchema(maxTokens: parameters.maxTokens),
+                                                             schemaName: "tags", stage: stage)
             var seen = Set<String>()
             let tags = (value["tags"]?.arrayValue ?? []).compactMap(\.stringValue)
                 .map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
@@ -253,7 +275,8 @@ struct Reasoner: Sendable {
                                   json: JSONValue.array(tags.map(JSONValue.string)).jsonText, model: result.model)]
         case .chapters:
             let (value, result) = try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, values)),
-                                                             schema: ReasonLLM.chaptersSchema(duration: duration), schemaName: "chapters", stage: stage)
+                                                             schema: ReasonLLM.chaptersSchema(duration: duration, maxTokens: parameters.maxTokens),
+                                                             schemaName: "chapters", stage: stage)
             return chapters(from: value, model: result.model)
         case .qa:
             return try answers(parameters.questions, record: record, values: values).enumerated().map { i, answer in
@@ -277,7 +300,8 @@ struct Reasoner: Sendable {
             parts.append(.text(prompt))
         }
         return ChatRequest(model: model, messages: [.system(VideoRecordText.systemMessage), ChatMessage(role: .user, parts: parts)],
-                           maxTokens: parameters.maxTokens, temperature: parameters.temperature)
+                           maxTokens: parameters.maxTokens, temperature: parameters.temperature,
+                           frequencyPenalty: parameters.frequencyPenalty == 0 ? nil : parameters.frequencyPenalty)
     }
 
     /// The record as one text within the budget: as is when it fits, else parts summarised (in
