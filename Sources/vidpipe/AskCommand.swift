@@ -52,11 +52,11 @@ struct AskCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The SQLite store (default: the pipeline's `store:`).", valueName: "file"))
     var db: String?
 
-    @Option(name: .long, help: "At most this many shot records go to the model when the whole record is too long.")
-    var shots: Int = 12
+    @Option(name: .long, help: "At most this many shot records go to the model when the whole record is too long (default 12).")
+    var shots: Int?
 
-    @Option(name: .long, help: "--all: at most this many moments go to the model.")
-    var moments: Int = 12
+    @Option(name: .long, help: "--all: at most this many moments go to the model (default 12).")
+    var moments: Int?
 
     @Option(name: .long, help: "Tokens the conversation's earlier turns may take in a prompt; older turns are summarised to fit.")
     var historyTokens: Int = 1500
@@ -92,8 +92,12 @@ struct AskCommand: ParsableCommand {
             }
             if json { throw ValidationError("--json needs a question (the interactive session prints text)") }
         }
-        guard shots >= 1 else { throw ValidationError("--shots must be at least 1") }
-        guard moments >= 1 else { throw ValidationError("--moments must be at least 1") }
+        if all && (shots != nil || noImages) {
+            throw ValidationError("--shots and --no-images are about one video's shots; --all sends moments (--moments N)")
+        }
+        if !all && moments != nil { throw ValidationError("--moments goes with --all (one video: --shots N)") }
+        if let shots, shots < 1 { throw ValidationError("--shots must be at least 1") }
+        if let moments, moments < 1 { throw ValidationError("--moments must be at least 1") }
         guard historyTokens >= 100 else { throw ValidationError("--history-tokens must be at least 100") }
         guard models.pipeline != nil else {
             throw ValidationError("ask needs --pipeline FILE: the pipeline whose providers: name the model server")
@@ -128,10 +132,10 @@ struct AskCommand: ParsableCommand {
         let embedding = ModelChoice.choose(graph, types: [EmbedText.self], preferred: nil)
         let embeddingModel = embedding?.provider == choice.provider ? embedding?.model : nil
         var videoOptions = VideoAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
-        videoOptions.maxShots = shots
+        videoOptions.maxShots = shots ?? 12
         if noImages { videoOptions.maxImages = 0 }
         var archiveOptions = ArchiveAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
-        archiveOptions.maxMoments = moments
+        archiveOptions.maxMoments = moments ?? 12
 
         let subject = row.map { $0.path } ?? "the archive in \(store.path)"
         var conversation: AskConversation

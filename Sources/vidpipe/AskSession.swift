@@ -20,7 +20,8 @@ struct AskSession {
     var conversation: AskConversation
 
     /// Asks one question; prints the answer (stdout) and notes (stderr). False when it failed (the
-    /// error is printed); a question with no matching moment (`--all`) is not a failure.
+    /// error is printed, also a turn answered but not kept); a question with no matching moment
+    /// (`--all`) is not a failure.
     mutating func turn(_ question: String) throws -> Bool {
         do {
             if let video { try askVideo(question, video) } else { try askArchive(question) }
@@ -131,11 +132,7 @@ struct AskSession {
             let question = line.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !question.isEmpty else { continue }
             editor.addHistory(question)
-            do {
-                _ = try turn(question)
-            } catch let error as TurnNotKept {
-                printError("error: \(error)")
-            }
+            _ = try turn(question)  // a failed question has printed its error; the session goes on
             print("")
         }
     }

@@ -128,6 +128,11 @@ struct AskConversationTests {
         let both = try CLITests.vidpipe(["ask", "--all", "clip.mp4", "What?", "--pipeline", "p.yml"])
         #expect(both.status == 1)
         #expect(both.stderr.contains("with --all give only the question"), "\(both.stderr)")
+        let shots = try CLITests.vidpipe(["ask", "--all", "What?", "--shots", "3", "--pipeline", "p.yml"])
+        #expect(shots.status == 1)
+        #expect(shots.stderr.contains("--shots and --no-images are about one video's shots; --all sends moments"), "\(shots.stderr)")
+        let moments = try CLITests.vidpipe(["ask", "clip.mp4", "What?", "--moments", "3", "--pipeline", "p.yml"])
+        #expect(moments.stderr.contains("--moments goes with --all"), "\(moments.stderr)")
     }
 
     @Test(.enabled(if: ReliabilityTests.isRoot, "needs root to act as another user"))
@@ -231,5 +236,23 @@ struct AskConversationTests {
         ])
         #expect(try CLITests.count(a.db, "SELECT count(*) FROM conversations") == 1)
         #expect(server.requests(path: "/v1/chat/completions").count == 2)
+    }
+
+    @Test("the archive-wide session on a terminal: a question, its cited moment, Ctrl-D; the turn kept with no video")
+    func interactiveArchiveSession() async throws {
+        let server = OpenAITestServer(handler: AskFixture.handler())
+        try await server.start()
+        defer { Task { await server.shutdown() } }
+        let dir = try TemporaryDirectory()
+        let a = try AskFixture.archive(dir, baseURL: server.baseURL)
+        let (status, output) = try Self.throughPTY([
+            ("expect", "\nask> ", 1), ("send", "Where is the lighthouse keeper?\r", 0),
+            ("expect", "\nask> ", 2), ("send", "\u{04}", 0),
+        ], ["ask", "--all", "--pipeline", a.pipeline])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("Questions about the archive in \(a.db)"), "\(output)")
+        #expect(output.contains("00:00:04.000 – 00:00:07.500  \(a.harbour)"), "\(output)")
+        #expect(try CLITests.count(a.db, "SELECT count(*) FROM conversations WHERE video_id IS NULL") == 1)
+        #expect(try CLITests.count(a.db, "SELECT count(*) FROM conversation_turns") == 2)
     }
 }
