@@ -52,19 +52,20 @@ struct AskCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The SQLite store (default: the pipeline's `store:`).", valueName: "file"))
     var db: String?
 
-    @Option(name: .long, help: "At most this many shot records go to the model when the whole record is too long (default 12).")
+    @Option(name: .long, help: ArgumentHelp("At most this many shot records go to the model when the whole record is too long (default 12).", valueName: "n"))
     var shots: Int?
 
-    @Option(name: .long, help: "--all: at most this many moments go to the model (default 12).")
+    @Option(name: .long, help: ArgumentHelp("--all: at most this many moments go to the model (default 12).", valueName: "n"))
     var moments: Int?
 
-    @Option(name: .long, help: "Tokens the conversation's earlier turns may take in a prompt; older turns are summarised to fit.")
+    @Option(name: .long, help: ArgumentHelp("Tokens the conversation's earlier turns may take in a prompt; older turns are summarised to fit.", valueName: "n"))
     var historyTokens: Int = 1500
 
     @Flag(name: .long, help: "Send no keyframe images.")
     var noImages = false
 
-    @Flag(name: .long, help: "Print JSON (docs/cli.md: `vidpipe ask`).")
+    @Flag(name: .long, help: ArgumentHelp("Print JSON: {video_id, path, question, answer, citations: [{start_s, end_s}], model, shots, images_sent, conversation_id}; "
+          + "with --all {question, answer, citations: [{path, video_id, start_s, end_s}], dropped_citations, model, moments, conversation_id}."))
     var json = false
 
     /// The question given on the command line, if any.
