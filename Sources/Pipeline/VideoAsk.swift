@@ -17,6 +17,25 @@ public enum VideoAsk {
         /// Indexes of the shots whose records were given to the model.
         public var shots: [Int]
         public var images_sent: Int
+        /// The conversation this question and answer were kept in; nil when not kept (a read-only store).
+        public var conversation_id: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case video_id, path, question, answer, citations, model, shots, images_sent, conversation_id
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(video_id, forKey: .video_id)
+            try c.encode(path, forKey: .path)
+            try c.encode(question, forKey: .question)
+            try c.encode(answer, forKey: .answer)
+            try c.encode(citations, forKey: .citations)
+            try c.encode(model, forKey: .model)
+            try c.encode(shots, forKey: .shots)
+            try c.encode(images_sent, forKey: .images_sent)
+            try c.encode(conversation_id, forKey: .conversation_id)  // null when not kept
+        }
     }
 
     public struct Options: Sendable {
@@ -35,8 +54,9 @@ public enum VideoAsk {
         public var description: String
     }
 
+    /// `history`: the conversation's earlier turns (`AskConversation.fitted`), empty for a first question.
     public static func ask(_ question: String, video: VideoRow, store: VidpipeStore, provider: any ModelProvider,
-                           options: Options) throws -> Result {
+                           options: Options, history: ConversationHistory = ConversationHistory()) throws -> Result {
         guard let stage = try store.stages(storing: .timeline, videoID: video.id).first else {
             throw Failure(description: "no fused timeline for \(video.path) in \(store.path); add a timeline.fuse stage "
                           + "(from shots and the captions, OCR and speech stages) to the pipeline and run it")
@@ -63,8 +83,9 @@ public enum VideoAsk {
         let duration = video.durationS ?? records.map(\.end).max() ?? 0
         // Keyframes go with the question when the model takes images; when it says it does not, ask again without.
         func ask(_ images: [(time: Double, jpeg: [UInt8])]) throws -> VideoAnswer {
-            try ReasonLLM.answer(question, records: chosen, images: images, provider: provider, model: options.model,
-                                 title: title, duration: duration, contextTokens: options.contextTokens, maxTokens: 700)
+            try ReasonLLM.answer(question, records: chosen, images: images, history: history, provider: provider,
+                                 model: options.model, title: title, duration: duration, contextTokens: options.contextTokens,
+                                 maxTokens: 700)
         }
         var sent = images
         let answer: VideoAnswer
@@ -75,7 +96,8 @@ public enum VideoAsk {
             answer = try ask(sent)
         }
         return Result(video_id: video.id, path: video.path, question: question, answer: answer.answer,
-                      citations: answer.citations, model: answer.model, shots: chosen.map(\.index), images_sent: sent.count)
+                      citations: answer.citations, model: answer.model, shots: chosen.map(\.index), images_sent: sent.count,
+                      conversation_id: nil)
     }
 
     /// Shot indexes by relevance to the question, best first (only shots that some hit touches).

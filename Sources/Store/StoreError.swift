@@ -18,6 +18,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case olderSchema(path: String, version: String)
     /// A store written by a newer vidpipe: this one neither reads nor writes it.
     case newerSchema(path: String, version: String)
+    /// No `conversations` row has this id (deleted since it was read, e.g. with its video).
+    case conversationNotFound(id: Int64)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "no video with id \(id) in the store; `vidpipe status` lists what is there"
         case .runNotFound(let id):
             return "no run with id \(id) in the store"
+        case .conversationNotFound(let id):
+            return "no conversation with id \(id) in the store (it was deleted, e.g. with its video); ask again without --continue"
         case .ambiguousVideoReference(let reference, let candidates):
             let shown = candidates.prefix(5).joined(separator: ", ")
             return "'\(reference)' matches \(candidates.count) videos (\(shown)); give a longer path or the numeric id"

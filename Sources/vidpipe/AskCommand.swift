@@ -20,37 +20,86 @@ struct ModelOptions: ParsableArguments {
 struct AskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ask",
-        abstract: "Ask a question about one video; the answer cites the times it rests on.",
+        abstract: "Ask about one video, or with --all about the whole archive; the answer cites the times it rests on.",
         discussion: """
             Needs a store where a pipeline ran timeline.fuse for the video, and a model server: the provider \
             named in --pipeline's file (the one its reason.llm stage uses, unless --provider says otherwise). \
             The records of the shots that match the question (full-text and, with embed.text, vector search) go \
-            to the model as data, with their keyframes as images when the model takes them.
+            to the model as data, with their keyframes as images when the model takes them. With --all, the best \
+            moments across every video go instead, each with its video's path and times.
+
+            Each question and its answer are kept in the store as a turn of a conversation: a question without \
+            --continue starts a new conversation, --continue adds to the latest one about the same video (or, \
+            with --all, the latest archive-wide one), whose earlier turns go to the model with the question \
+            (the oldest summarised, or dropped, to stay within --history-tokens). With no question, on a \
+            terminal, ask opens an interactive session: each line is a question of one conversation; Ctrl-D leaves.
             """)
 
-    @Argument(help: ArgumentHelp("The video: its id, its path, or a unique file name.", valueName: "video"))
-    var video: String
+    @Argument(help: ArgumentHelp("The video: its id, its path, or a unique file name (with --all: the question).", valueName: "video"))
+    var video: String?
 
-    @Argument(help: "The question.")
-    var question: String
+    @Argument(help: ArgumentHelp("The question (none, on a terminal: an interactive session).", valueName: "question"))
+    var question: String?
+
+    @Flag(name: .long, help: "Ask about every video in the store: the best moments across the archive go to the model.")
+    var all = false
+
+    @Flag(name: .customLong("continue"), help: "Continue the latest conversation about the video (with --all: the latest archive-wide one).")
+    var continueConversation = false
 
     @OptionGroup var models: ModelOptions
 
     @Option(name: .long, help: ArgumentHelp("The SQLite store (default: the pipeline's `store:`).", valueName: "file"))
     var db: String?
 
-    @Option(name: .long, help: "At most this many shot records go to the model when the whole record is too long.")
-    var shots: Int = 12
+    @Option(name: .long, help: ArgumentHelp("At most this many shot records go to the model when the whole record is too long (default 12).", valueName: "n"))
+    var shots: Int?
+
+    @Option(name: .long, help: ArgumentHelp("--all: at most this many moments go to the model (default 12).", valueName: "n"))
+    var moments: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Tokens the conversation's earlier turns may take in a prompt; older turns are summarised to fit.", valueName: "n"))
+    var historyTokens: Int = 1500
 
     @Flag(name: .long, help: "Send no keyframe images.")
     var noImages = false
 
-    @Flag(name: .long, help: "Print JSON: {video_id, path, question, answer, citations: [{start_s, end_s}], model, shots, images_sent}.")
+    @Flag(name: .long, help: ArgumentHelp("Print JSON: {video_id, path, question, answer, citations: [{start_s, end_s}], model, shots, images_sent, conversation_id}; "
+          + "with --all {question, answer, citations: [{path, video_id, start_s, end_s}], dropped_citations, model, moments, conversation_id}."))
     var json = false
 
+    /// The question given on the command line, if any.
+    var givenQuestion: String? { all ? video : question }
+
     func validate() throws {
-        guard !question.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("the question is empty") }
-        guard shots >= 1 else { throw ValidationError("--shots must be at least 1") }
+        if all {
+            guard question == nil else {
+                throw ValidationError("with --all give only the question (it is about every video), not a video")
+            }
+        } else if video == nil {
+            throw ValidationError("give a video (its id, path or file name) and a question, or --all and a question")
+        }
+        if let q = givenQuestion, q.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("the question is empty")
+        }
+        if givenQuestion == nil {
+            guard isatty(STDIN_FILENO) == 1 else {
+                // EX_USAGE (64), unlike vidpipe's other usage errors (1, which `Vidpipe.main` maps 64 to), so
+                // a script piping into `ask` can tell: exit here.
+                printError("error: no question given, and stdin is not a terminal: give the question as an argument "
+                           + "(with no question, ask opens an interactive session on a terminal)"
+                           + "\n  usage: vidpipe ask VIDEO \"QUESTION\" --pipeline FILE, or vidpipe ask --all \"QUESTION\" --pipeline FILE")
+                Foundation.exit(64)
+            }
+            if json { throw ValidationError("--json needs a question (the interactive session prints text)") }
+        }
+        if all && (shots != nil || noImages) {
+            throw ValidationError("--shots and --no-images are about one video's shots; --all sends moments (--moments N)")
+        }
+        if !all && moments != nil { throw ValidationError("--moments goes with --all (one video: --shots N)") }
+        if let shots, shots < 1 { throw ValidationError("--shots must be at least 1") }
+        if let moments, moments < 1 { throw ValidationError("--moments must be at least 1") }
+        guard historyTokens >= 100 else { throw ValidationError("--history-tokens must be at least 100") }
         guard models.pipeline != nil else {
             throw ValidationError("ask needs --pipeline FILE: the pipeline whose providers: name the model server")
         }
@@ -60,8 +109,17 @@ struct AskCommand: ParsableCommand {
         let graph = try loadGraph(models.pipeline!)
         let storePath = URL(fileURLWithPath: db ?? graph.config.store ?? "vidpipe.sqlite").standardizedFileURL.path
         let store = try openExistingStore(storePath, cache: true)
-        guard let row = try store.findVideo(video) else {
-            printError("error: no video '\(video)' in \(store.path)\n  hint: give its id or path as `vidpipe status` lists them")
+        var row: VideoRow?
+        if !all {
+            guard let found = try store.findVideo(video!) else {
+                printError("error: no video '\(video!)' in \(store.path)\n  hint: give its id or path as `vidpipe status` lists them")
+                throw ExitCode(1)
+            }
+            row = found
+        }
+        if continueConversation && store.isReadOnly {
+            printError("error: the store \(store.path) is read-only; --continue keeps the conversation in it"
+                       + "\n  hint: make the store (and its folder) writable, or ask without --continue")
             throw ExitCode(1)
         }
         guard let choice = ModelChoice.choose(graph, types: [ReasonLLM.self, FramesCaption.self], preferred: models.provider) else {
@@ -73,31 +131,30 @@ struct AskCommand: ParsableCommand {
         let client = try ModelChoice.client(graph, name: choice.provider, store: store, factory: ModelProviders.openAI)
         defer { client.shutdown() }
         let embedding = ModelChoice.choose(graph, types: [EmbedText.self], preferred: nil)
-        var options = VideoAsk.Options(model: models.model ?? choice.model,
-                                       embeddingModel: embedding?.provider == choice.provider ? embedding?.model : nil)
-        options.maxShots = shots
-        if noImages { options.maxImages = 0 }
-        let result: VideoAsk.Result
-        do {
-            result = try VideoAsk.ask(question, video: row, store: store, provider: client, options: options)
-        } catch let error as ModelProviderError {
-            printError("error: \(error.message)")
-            throw ExitCode(1)
-        } catch let error as VideoAsk.Failure {
-            printError("error: \(error.description)")
-            throw ExitCode(1)
+        let embeddingModel = embedding?.provider == choice.provider ? embedding?.model : nil
+        var videoOptions = VideoAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
+        videoOptions.maxShots = shots ?? 12
+        if noImages { videoOptions.maxImages = 0 }
+        var archiveOptions = ArchiveAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
+        archiveOptions.maxMoments = moments ?? 12
+
+        let subject = row.map { $0.path } ?? "the archive in \(store.path)"
+        var conversation: AskConversation
+        if continueConversation, let earlier = try AskConversation.resume(store: store, videoID: row?.id) {
+            conversation = earlier
+            let count = earlier.questions.count
+            printError("(continuing the conversation about \(subject): \(count) earlier turn\(count == 1 ? "" : "s"))")
+        } else {
+            if continueConversation { printError("(no earlier conversation about \(subject): this starts one)") }
+            if store.isReadOnly { printError("(the store is read-only: this conversation is not kept)") }
+            conversation = AskConversation.start(store: store, videoID: row?.id, keep: !store.isReadOnly)
         }
-        if json {
-            try printJSON(result)
+        var session = AskSession(store: store, video: row, client: client, provider: choice.provider, videoOptions: videoOptions,
+                                 archiveOptions: archiveOptions, historyTokens: historyTokens, json: json, conversation: conversation)
+        if let givenQuestion {
+            guard try session.turn(givenQuestion) else { throw ExitCode(1) }
             return
         }
-        print(result.answer)
-        if !result.citations.isEmpty {
-            print("")
-            for c in result.citations {
-                print("  \(SearchCommand.clock(c.start_s)) – \(SearchCommand.clock(c.end_s))  \(result.path)")
-            }
-        }
-        printError("(\(result.model); \(result.shots.count) shot records, \(result.images_sent) keyframes sent)")
+        try session.interactive(subject: subject)
     }
 }
