@@ -84,12 +84,11 @@ struct AskCommand: ParsableCommand {
         }
         if givenQuestion == nil {
             guard isatty(STDIN_FILENO) == 1 else {
-                // EX_USAGE (64), unlike vidpipe's other usage errors (1, which `Vidpipe.main` maps 64 to), so
-                // a script piping into `ask` can tell: exit here.
+                // A usage error: exit 1, as every other (DESIGN.md's exit codes).
                 printError("error: no question given, and stdin is not a terminal: give the question as an argument "
                            + "(with no question, ask opens an interactive session on a terminal)"
                            + "\n  usage: vidpipe ask VIDEO \"QUESTION\" --pipeline FILE, or vidpipe ask --all \"QUESTION\" --pipeline FILE")
-                Foundation.exit(64)
+                Foundation.exit(1)
             }
             if json { throw ValidationError("--json needs a question (the interactive session prints text)") }
         }

@@ -26,7 +26,9 @@ import TestSupport
         "model_calls": ["id", "request_hash", "provider", "endpoint", "model", "prompt_tokens", "completion_tokens",
                         "total_tokens", "elapsed_s", "response", "created_at"],
         "search": ["text", "video_id", "stage", "kind", "ref_id", "start_s", "end_s"],
-        "subtitle_cues": ["id", "video_id", "stage", "idx", "start_s", "end_s", "text"],
+        "subtitle_cues": ["id", "video_id", "stage", "idx", "start_s", "end_s", "text", "language"],
+        "conversations": ["id", "video_id", "provider", "model", "created_at", "updated_at"],
+        "conversation_turns": ["id", "conversation_id", "idx", "role", "text", "citations", "created_at"],
     ]
 
     @Test func migrationsCreateEveryTableWithItsColumns() throws {
