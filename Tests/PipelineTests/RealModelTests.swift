@@ -149,6 +149,28 @@ struct RealModelTests {
         #expect(asked["model"] as? String == "smollm2-135m")
         #expect(asked["answer"] is String)
         #expect(asked["citations"] is [Any])
+        let conversation = try #require(asked["conversation_id"] as? Int)
+
+        // The conversation goes on: the same conversation, one more turn pair stored.
+        let follow = try CLITests.vidpipe(["ask", "sample.mp4", "Which family is named on screen?", "--continue",
+                                           "--pipeline", pipeline, "--json"])
+        #expect(follow.status == 0, "\(follow.stderr)")
+        let followed = try #require(try JSONSerialization.jsonObject(with: Data(follow.stdout.utf8)) as? [String: Any])
+        #expect(followed["conversation_id"] as? Int == conversation)
+        let turns = try runCommand("sqlite3", [db, "SELECT count(*) FROM conversation_turns WHERE conversation_id = \(conversation)"])
+        #expect(turns.trimmingCharacters(in: .whitespacesAndNewlines) == "4")
+
+        // Across the archive: moments found by full-text search, citations only among them.
+        let all = try CLITests.vidpipe(["ask", "--all", "an amiable woman", "--pipeline", pipeline, "--json"])
+        #expect(all.status == 0, "\(all.stderr)")
+        let archive = try #require(try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [String: Any])
+        let moments = try #require(archive["moments"] as? [[String: Any]])
+        #expect(!moments.isEmpty && moments.allSatisfy { ($0["path"] as? String)?.hasSuffix("sample.mp4") == true })
+        #expect(archive["answer"] is String)
+        for citation in archive["citations"] as? [[String: Any]] ?? [] {
+            let start = try #require(citation["start_s"] as? Double), end = try #require(citation["end_s"] as? Double)
+            #expect(moments.contains { (($0["start_s"] as? Double) ?? .infinity) <= start && end <= (($0["end_s"] as? Double) ?? -1) })
+        }
     }
 
     @Test("a prompt longer than the model's context: summarised in parts to fit, and said in the stage note")
