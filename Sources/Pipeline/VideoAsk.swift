@@ -44,6 +44,7 @@ public enum VideoAsk {
         public var maxShots = 12
         public var maxImages = 4
         public var contextTokens = 6000
+        public var maxTokens = 700
         public init(model: String? = nil, embeddingModel: String? = nil) {
             self.model = model
             self.embeddingModel = embeddingModel
@@ -85,7 +86,7 @@ public enum VideoAsk {
         func ask(_ images: [(time: Double, jpeg: [UInt8])]) throws -> VideoAnswer {
             try ReasonLLM.answer(question, records: chosen, images: images, history: history, provider: provider,
                                  model: options.model, title: title, duration: duration, contextTokens: options.contextTokens,
-                                 maxTokens: 700)
+                                 maxTokens: options.maxTokens)
         }
         var sent = images
         let answer: VideoAnswer

@@ -61,6 +61,9 @@ struct AskCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Tokens the conversation's earlier turns may take in a prompt; older turns are summarised to fit.", valueName: "n"))
     var historyTokens: Int = 1500
 
+    @Option(name: .long, help: ArgumentHelp("Longest answer, in tokens (default 700); an answer the model is cut at says so.", valueName: "n"))
+    var maxTokens: Int = 700
+
     @Flag(name: .long, help: "Send no keyframe images.")
     var noImages = false
 
@@ -133,9 +136,11 @@ struct AskCommand: ParsableCommand {
         let embeddingModel = embedding?.provider == choice.provider ? embedding?.model : nil
         var videoOptions = VideoAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
         videoOptions.maxShots = shots ?? 12
+        videoOptions.maxTokens = maxTokens
         if noImages { videoOptions.maxImages = 0 }
         var archiveOptions = ArchiveAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
         archiveOptions.maxMoments = moments ?? 12
+        archiveOptions.maxTokens = maxTokens
 
         let subject = row.map { $0.path } ?? "the archive in \(store.path)"
         var conversation: AskConversation

@@ -123,12 +123,10 @@ extension ReasonLLM {
         let record = try reasoner.condensed(records.map { (start: $0.start, end: $0.end, text: VideoRecordText.render($0)) })
         let values = ["title": title, "duration": String(format: "%.1f", duration), "question": question]
         let request = history.applied(to: reasoner.request(record, PromptTemplate.render(defaultPrompt(.qa), values)))
-        let (value, result) = try ModelAnswer.structured(provider, request, schema: answerSchema, schemaName: "answer", stage: "ask")
-        let citations = (value["citations"]?.arrayValue ?? []).compactMap { c -> VideoAnswer.Citation? in
-            guard let s = c["start_s"]?.numberValue, let e = c["end_s"]?.numberValue else { return nil }
-            return VideoAnswer.Citation(start_s: max(0, min(s, e)), end_s: min(duration, max(s, e)))
-        }
-        return VideoAnswer(question: question, answer: value["answer"]?.stringValue ?? "", citations: citations, model: result.model)
+        let (value, result) = try ModelAnswer.structured(provider, request, schema: answerSchema(maxTokens: maxTokens),
+                                                         schemaName: "answer", stage: "ask", limitSetting: askLimitSetting)
+        return VideoAnswer(question: question, answer: value["answer"]?.stringValue ?? "",
+                           citations: citations(value, duration: duration), model: result.model)
     }
 
     static let archiveSystemMessage = """
@@ -140,12 +138,20 @@ extension ReasonLLM {
         Base every statement on the moments and do not invent details.
         """
 
-    static let archiveAnswerSchema = JSONValue.object([
+    /// What sets an answer's length for `vidpipe ask`, named when an answer is cut at it.
+    static let askLimitSetting = "`--max-tokens`"
+
+    /// Bounded like the stages' schemas: at most 8 citations (those naming no moment sent are dropped
+    /// afterwards), an answer the rest of `max_tokens` holds (about 3 characters a token, 20 tokens a citation).
+    static func archiveAnswerSchema(maxTokens: Int) -> JSONValue {
+        let most = 8
+        let characters = max(40, min(2000, (maxTokens - 24 - 20 * most) * 3))
+        return .object([
         "type": .string("object"), "required": .array([.string("answer"), .string("citations")]),
         "properties": .object([
-            "answer": .object(["type": .string("string")]),
+            "answer": .object(["type": .string("string"), "maxLength": .number(Double(characters))]),
             "citations": .object([
-                "type": .string("array"),
+                "type": .string("array"), "maxItems": .number(Double(most)),
                 "items": .object([
                     "type": .string("object"), "required": .array([.string("moment"), .string("start_s"), .string("end_s")]),
                     "properties": .object(["moment": .object(["type": .string("integer")]),
@@ -154,7 +160,8 @@ extension ReasonLLM {
                 ]),
             ]),
         ]),
-    ])
+        ])
+    }
 
     /// The moments as the prompt's delimited record, numbered from 1.
     static func archiveRecord(_ moments: [ArchiveMoment]) -> String {
@@ -175,8 +182,10 @@ extension ReasonLLM {
         let request = ChatRequest(model: model, messages: [.system(archiveSystemMessage),
                                                            .user(VideoRecordText.wrap(archiveRecord(moments)) + "\n\n" + prompt)],
                                   maxTokens: maxTokens, temperature: 0.2)
-        let (value, result) = try ModelAnswer.structured(provider, history.applied(to: request), schema: archiveAnswerSchema,
-                                                         schemaName: "archive_answer", stage: "ask --all")
+        let (value, result) = try ModelAnswer.structured(provider, history.applied(to: request),
+                                                         schema: archiveAnswerSchema(maxTokens: maxTokens),
+                                                         schemaName: "archive_answer", stage: "ask --all",
+                                                         limitSetting: askLimitSetting)
         var citations: [ArchiveCitation] = []
         var dropped = 0
         for c in value["citations"]?.arrayValue ?? [] {

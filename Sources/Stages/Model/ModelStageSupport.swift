@@ -155,8 +155,9 @@ enum ModelAnswer {
 
     /// Asks for JSON matching `schema`; on an answer that is not JSON or does not conform, asks once
     /// more with the problem stated; then fails with the raw answer in the error.
+    /// - Parameter limitSetting: what sets `max_tokens`, named in the error when an answer is cut at it.
     static func structured(_ provider: any ModelProvider, _ request: ChatRequest, schema: JSONValue, schemaName: String,
-                           stage: String) throws -> (value: JSONValue, result: ChatResult) {
+                           stage: String, limitSetting: String = stageLimitSetting) throws -> (value: JSONValue, result: ChatResult) {
         var asked = request
         asked.responseFormat = .jsonSchema(name: schemaName, schema: schema)
         let first = try provider.chat(asked)
@@ -165,7 +166,7 @@ enum ModelAnswer {
         case .success(let value): return (value, first)
         case .failure(let problem):
             // Cut at max_tokens: asking again with the same limit would be cut again; say which setting to raise.
-            if first.wasCutAtMaxTokens { throw cutAtMaxTokens(stage: stage, request: asked, answer: first.text) }
+            if first.wasCutAtMaxTokens { throw cutAtMaxTokens(stage: stage, request: asked, answer: first.text, setting: limitSetting) }
             firstProblem = problem.message
         }
         var repair = asked
@@ -178,7 +179,7 @@ enum ModelAnswer {
         switch check(second.text, schema) {
         case .success(let value): return (value, second)
         case .failure(_) where second.wasCutAtMaxTokens:
-            throw cutAtMaxTokens(stage: stage, request: repair, answer: second.text)
+            throw cutAtMaxTokens(stage: stage, request: repair, answer: second.text, setting: limitSetting)
         case .failure(let problem):
             throw StageModelError(
                 "\(stage): the model's answer is not valid for the \(schemaName) schema (\(problem.message)) "
@@ -198,11 +199,13 @@ enum ModelAnswer {
         return (text, result)
     }
 
+    static let stageLimitSetting = "`max_tokens` in the stage's `with:`"
+
     /// "the answer was cut at max_tokens (96) before it ended (finish_reason: length); raise max_tokens …".
-    static func cutAtMaxTokens(stage: String, request: ChatRequest, answer: String) -> StageModelError {
+    static func cutAtMaxTokens(stage: String, request: ChatRequest, answer: String,
+                               setting: String = stageLimitSetting) -> StageModelError {
         let limit = request.maxTokens.map { "max_tokens (\($0))" } ?? "the server's token limit"
-        let raise = request.maxTokens.map { "raise `max_tokens` in the stage's `with:` (e.g. to \(min(32768, $0 * 2)))" }
-            ?? "set `max_tokens` in the stage's `with:`"
+        let raise = request.maxTokens.map { "raise \(setting) (e.g. to \(min(32768, $0 * 2)))" } ?? "set \(setting)"
         return StageModelError("\(stage): the model's answer was cut at \(limit) before it ended (finish_reason: length); "
                                + "\(raise); the cut answer: \(clip(answer, 300))")
     }

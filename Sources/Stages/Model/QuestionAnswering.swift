@@ -27,8 +27,9 @@ extension ReasonLLM {
         parameters.model = model ?? ""
         parameters.contextTokens = contextTokens
         parameters.maxTokens = maxTokens
-        let reasoner = Reasoner(provider: provider, parameters: parameters, title: title, duration: duration, stage: "ask",
+        var reasoner = Reasoner(provider: provider, parameters: parameters, title: title, duration: duration, stage: "ask",
                                 images: images)
+        reasoner.limitSetting = askLimitSetting
         let record = try reasoner.condensed(records.map { (start: $0.start, end: $0.end, text: VideoRecordText.render($0)) })
         let values = ["title": title, "duration": String(format: "%.1f", duration)]
         guard let answer = try reasoner.answers([question], record: record, values: values).first else {
@@ -52,19 +53,26 @@ extension Reasoner {
             var v = values
             v["question"] = question
             return try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, v)),
-                                              schema: ReasonLLM.answerSchema(maxTokens: parameters.maxTokens), schemaName: "answer", stage: stage)
+                                              schema: ReasonLLM.answerSchema(maxTokens: parameters.maxTokens), schemaName: "answer", stage: stage,
+                                              limitSetting: limitSetting)
         }
         return try zip(questions, outcomes).map { question, outcome in
             let (value, result) = try outcome.get()
-            let citations = (value["citations"]?.arrayValue ?? []).compactMap { c -> VideoAnswer.Citation? in
-                guard let s = c["start_s"]?.numberValue, let e = c["end_s"]?.numberValue else { return nil }
-                // A range wholly outside the video (a small model's "-1" for "none") is no citation.
-                let low = min(s, e), high = max(s, e)
-                guard high >= 0, low <= duration else { return nil }
-                return VideoAnswer.Citation(start_s: max(0, low), end_s: min(duration, high))
-            }
-            return VideoAnswer(question: question, answer: value["answer"]?.stringValue ?? "", citations: citations,
-                               model: result.model)
+            return VideoAnswer(question: question, answer: value["answer"]?.stringValue ?? "",
+                               citations: ReasonLLM.citations(value, duration: duration), model: result.model)
+        }
+    }
+}
+
+extension ReasonLLM {
+    /// The `citations` of an answer, clamped to the video; a range wholly outside it (a small model's "-1"
+    /// for "none") is no citation.
+    static func citations(_ value: JSONValue, duration: Double) -> [VideoAnswer.Citation] {
+        (value["citations"]?.arrayValue ?? []).compactMap { c -> VideoAnswer.Citation? in
+            guard let s = c["start_s"]?.numberValue, let e = c["end_s"]?.numberValue else { return nil }
+            let low = min(s, e), high = max(s, e)
+            guard high >= 0, low <= duration else { return nil }
+            return VideoAnswer.Citation(start_s: max(0, low), end_s: min(duration, high))
         }
     }
 }

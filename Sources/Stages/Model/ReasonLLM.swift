@@ -211,6 +211,8 @@ struct Reasoner: Sendable {
     let stage: String
     /// Keyframes sent with the record (vidpipe ask), labelled with their times.
     var images: [(time: Double, jpeg: [UInt8])] = []
+    /// What sets `max_tokens`, named when an answer is cut at it (`vidpipe ask`: its `--max-tokens`).
+    var limitSetting = ModelAnswer.stageLimitSetting
     /// Model requests one reasoner keeps in flight (summarised parts, questions); the provider's
     /// `max_concurrency` bounds them further across stages and videos.
     static let requestsInFlight = 4
@@ -257,7 +259,8 @@ struct Reasoner: Sendable {
             let prompt = PromptTemplate.render(template, values)
             if let schema = parameters.schema {
                 let (value, result) = try ModelAnswer.structured(provider, request(record, prompt), schema: schema,
-                                                                 schemaName: "custom", stage: stage)
+                                                                 schemaName: "custom", stage: stage,
+                                                                 limitSetting: limitSetting)
                 return [ReasoningItem(task: task, index: 0, start: nil, end: nil, text: readableText(value),
                                       json: value.jsonText, model: result.model)]
             }
@@ -266,7 +269,7 @@ struct Reasoner: Sendable {
         case .tags:
             let (value, result) = try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, values)),
                                                              schema: ReasonLLM.tagsSchema(maxTokens: parameters.maxTokens),
-                                                             schemaName: "tags", stage: stage)
+                                                             schemaName: "tags", stage: stage, limitSetting: limitSetting)
             var seen = Set<String>()
             let tags = (value["tags"]?.arrayValue ?? []).compactMap(\.stringValue)
                 .map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
@@ -276,7 +279,7 @@ struct Reasoner: Sendable {
         case .chapters:
             let (value, result) = try ModelAnswer.structured(provider, request(record, PromptTemplate.render(template, values)),
                                                              schema: ReasonLLM.chaptersSchema(duration: duration, maxTokens: parameters.maxTokens),
-                                                             schemaName: "chapters", stage: stage)
+                                                             schemaName: "chapters", stage: stage, limitSetting: limitSetting)
             return chapters(from: value, model: result.model)
         case .qa:
             return try answers(parameters.questions, record: record, values: values).enumerated().map { i, answer in
