@@ -26,7 +26,7 @@ import TestSupport
         "model_calls": ["id", "request_hash", "provider", "endpoint", "model", "prompt_tokens", "completion_tokens",
                         "total_tokens", "elapsed_s", "response", "created_at"],
         "search": ["text", "video_id", "stage", "kind", "ref_id", "start_s", "end_s"],
-        "subtitle_cues": ["id", "video_id", "stage", "idx", "start_s", "end_s", "text"],
+        "subtitle_cues": ["id", "video_id", "stage", "idx", "start_s", "end_s", "text", "language"],
     ]
 
     @Test func migrationsCreateEveryTableWithItsColumns() throws {
@@ -49,9 +49,9 @@ import TestSupport
                 #expect(indexes.contains("\(table)_video_stage"), "missing (video_id, stage) index on \(table)")
             }
             let migrations = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6"])
+            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
         }
-        #expect(VidpipeStore.schemaVersion == "v6")
+        #expect(VidpipeStore.schemaVersion == "v7")
     }
 
     @Test func walModeAndForeignKeysAreOn() throws {
