@@ -57,6 +57,30 @@ import TestSupport
         #expect(try store.search("Wetter").count == 1)
     }
 
+    @Test func mergedTranslatedCuesKeepTheirLanguageAndTheirSearchRowsPointAtThem() throws {
+        let dir = try TemporaryDirectory()
+        let shard = try VidpipeStore(path: dir.path("shard.sqlite"))
+        // Rows before the video's, so ids differ between the shard and the merged store.
+        let other = try shard.registerVideo(path: "/v/other.mp4", fingerprint: "fo", sizeBytes: 1, mtimeNs: 1)
+        try shard.replaceStageResult(videoID: other.id, stage: "translate", fingerprint: "t", elapsedSeconds: 0,
+                                     output: .subtitles(Self.translated))
+        try shard.forgetVideo(path: "/v/other.mp4")
+        let video = try shard.registerVideo(path: "/v/a.mp4", fingerprint: "fa", sizeBytes: 1, mtimeNs: 1)
+        try shard.replaceStageResult(videoID: video.id, stage: "translate", fingerprint: "t", elapsedSeconds: 0,
+                                     output: .subtitles(Self.translated))
+        let all = try VidpipeStore(path: dir.path("all.sqlite"))
+        _ = try all.merge(shard: shard.path, onConflict: .newer)
+        let merged = try #require(try all.video(fingerprint: "fa"))
+        #expect(try all.records(SubtitleCue.self, videoID: merged.id, stage: "translate") == Self.translated)
+        let pointed = try all.pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT c.language || ' ' || c.idx FROM search s JOIN subtitle_cues c ON c.id = s.ref_id
+                WHERE s.kind = 'subtitle' AND s.text MATCH 'Wetter OR météo' ORDER BY c.language
+                """)
+        }
+        #expect(pointed == ["de 2", "fr 2"])
+    }
+
     @Test func v7KeepsTheCuesOfAV6Store() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("old.sqlite")
