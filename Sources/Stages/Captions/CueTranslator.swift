@@ -1,5 +1,6 @@
 import Foundation
 import ModelAPI
+import Workers
 
 /// Translates caption cues through a chat model for `captions.translate`.
 ///
@@ -10,8 +11,9 @@ import ModelAPI
 /// (`ModelAnswer.structured`). The answer must hold every cue number of the batch once and nothing
 /// else: a gap, an extra or repeated number or an empty text fails the stage, naming the cues. A
 /// translation that does not fit the line rules is asked for once more, shorter; if it still does not
-/// fit, the stage fails. Batches run in parallel (the provider's `max_concurrency` bounds them), and
-/// any failure fails them all, so a video's translation is stored whole or not at all.
+/// fit, the stage fails. Batches run in parallel (the provider's `max_concurrency` bounds them); any
+/// failure fails the video's translation (batches not yet sent are not sent), so it is stored whole or
+/// not at all.
 struct CueTranslator: Sendable {
     let provider: any ModelProvider
     let parameters: CaptionsTranslate.Parameters
@@ -53,7 +55,22 @@ struct CueTranslator: Sendable {
                 batches.append(Batch(language: language, numbers: start...min(cues.count, start + parameters.batchSize - 1)))
             }
         }
-        let results = parallelMap(batches, width: Self.requestsInFlight) { batch in try self.translate(batch, texts: texts) }
+        // Once a batch fails the video's translation fails: batches not yet sent are not sent.
+        let failed = Locked(false)
+        let results = parallelMap(batches, width: Self.requestsInFlight) { batch in
+            guard !failed.current else { throw NotSent() }
+            do {
+                return try self.translate(batch, texts: texts)
+            } catch {
+                failed.withLock { $0 = true }
+                throw error
+            }
+        }
+        if let failure = results.lazy.compactMap({ result -> (any Error)? in
+            if case .failure(let error) = result, !(error is NotSent) { return error } else { return nil }
+        }).first {
+            throw failure
+        }
         let breaker = self.breaker
         var translated: [SubtitleCue] = []
         for (batch, result) in zip(batches, results) {
@@ -66,6 +83,9 @@ struct CueTranslator: Sendable {
         }
         return translated
     }
+
+    /// A batch skipped because another one failed.
+    struct NotSent: Error {}
 
     /// One batch's translations by cue number.
     func translate(_ batch: Batch, texts: [String]) throws -> [Int: String] {
