@@ -65,10 +65,14 @@ public struct SubtitleCue: StageRecord {
     public var start: Double
     public var end: Double
     public var lines: [String]
-    public init(index: Int, start: Double, end: Double, lines: [String]) {
+    /// Nil for the video's own cues (as transcribed); a language code such as `de` for a translation
+    /// (`captions.translate`).
+    public var language: String?
+    public init(index: Int, start: Double, end: Double, lines: [String], language: String? = nil) {
         self.index = index
         self.start = start
         self.end = end
         self.lines = lines
+        self.language = language
     }
 }

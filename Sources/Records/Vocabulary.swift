@@ -28,8 +28,10 @@ public enum StageStatus: String, Codable, Sendable, CaseIterable {
 }
 
 /// What a piece of text (or vector) describes: the search index's `kind` and an embedding's `ref_kind`.
+/// `subtitle` is a translated caption cue (`captions.translate`); the video's own cues are not
+/// indexed, since the transcript they come from is.
 public enum TextKind: String, Codable, Sendable, CaseIterable {
-    case transcript, ocr, caption, timeline, reasoning, frame
+    case transcript, ocr, caption, timeline, reasoning, frame, subtitle
 }
 
 /// What a language model is asked to produce (`reason.llm`'s `task`, `reasoning_outputs.task`).

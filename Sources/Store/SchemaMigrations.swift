@@ -7,7 +7,7 @@ import GRDB
 /// shipped; every later change is a new migration appended here.
 enum SchemaMigrations {
     /// Identifiers in application order; the last one is `VidpipeStore.schemaVersion`.
-    static let identifiers = ["v1", "v2", "v3", "v4", "v5", "v6"]
+    static let identifiers = ["v1", "v2", "v3", "v4", "v5", "v6", "v7"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -29,11 +29,40 @@ enum SchemaMigrations {
         migrator.registerMigration("v6") { db in
             for statement in v6 { try db.execute(sql: statement) }
         }
+        migrator.registerMigration("v7") { db in
+            for statement in v7 { try db.execute(sql: statement) }
+        }
         return migrator
     }
 
     /// SQL expression for "now" as ISO 8601 UTC with milliseconds.
     static let nowSQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+    /// v7 (issue 15): a cue number is unique per language, not per stage, so one `captions.translate`
+    /// stage keeps cue 1 in German and cue 1 in French: `subtitle_cues` is rebuilt with the unique
+    /// index `subtitle_cues_cue` on (video_id, stage, language, idx) (the video's own cues, language
+    /// NULL, count as one language), rows and ids kept.
+    static let v7: [String] = [
+        """
+        CREATE TABLE subtitle_cues_v7 (
+            id       INTEGER PRIMARY KEY,
+            video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            stage    TEXT    NOT NULL,
+            idx      INTEGER NOT NULL,
+            start_s  REAL    NOT NULL,
+            end_s    REAL    NOT NULL,
+            text     TEXT    NOT NULL,
+            language TEXT
+        )
+        """,
+        """
+        INSERT INTO subtitle_cues_v7 (id, video_id, stage, idx, start_s, end_s, text, language)
+        SELECT id, video_id, stage, idx, start_s, end_s, text, language FROM subtitle_cues
+        """,
+        "DROP TABLE subtitle_cues",
+        "ALTER TABLE subtitle_cues_v7 RENAME TO subtitle_cues",
+        "CREATE UNIQUE INDEX subtitle_cues_cue ON subtitle_cues (video_id, stage, coalesce(language, ''), idx)",
+    ]
 
     /// v6 (issue 15): the language of each subtitle cue (NULL: the video's own, as transcribed; a code
     /// such as `de` for cues `captions.translate` wrote), and the conversations `vidpipe ask` keeps

@@ -233,6 +233,7 @@ struct ShardMerge {
         case .timeline: FusedShot.table
         case .reasoning: ReasoningItem.table
         case .frame: SampledFrame.table
+        case .subtitle: SubtitleCue.table
         }
     }
 

@@ -190,18 +190,26 @@ extension OCRText: StoredRecord {
 }
 
 extension SubtitleCue: StoredRecord {
-    static let ordering = "idx"
-    static let export = ExportShape.columns(key: "subtitle_cues", select: "idx, start_s, end_s, text")
+    /// The video's own cues first, then each translation by language code; cues by number.
+    static let ordering = "coalesce(language, ''), idx"
+    static let export = ExportShape.columns(key: "subtitle_cues", select: "idx, start_s, end_s, text, language")
     /// The lines are kept in one TEXT column, separated by "\n".
     public init(row: Row) {
         let text: String = row["text"]
-        self.init(index: row["idx"], start: row["start_s"], end: row["end_s"], lines: text.components(separatedBy: "\n"))
+        self.init(index: row["idx"], start: row["start_s"], end: row["end_s"], lines: text.components(separatedBy: "\n"),
+                  language: row["language"])
     }
     func encode(to container: inout PersistenceContainer) {
         container["idx"] = index
         container["start_s"] = start
         container["end_s"] = end
         container["text"] = lines.joined(separator: "\n")
+        container["language"] = language
+    }
+    /// Translated cues are indexed (kind `subtitle`); the video's own are not, as their transcript is.
+    var searchEntry: SearchEntry? {
+        guard language != nil else { return nil }
+        return SearchEntry(kind: .subtitle, text: lines.joined(separator: " "), start: start, end: end)
     }
 }
 

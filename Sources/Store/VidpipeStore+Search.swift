@@ -4,7 +4,7 @@ import Records
 
 extension VidpipeStore {
     /// The kinds of text the full-text index holds.
-    public static let searchKinds: [TextKind] = [.transcript, .ocr, .caption, .reasoning]
+    public static let searchKinds: [TextKind] = [.transcript, .ocr, .caption, .reasoning, .subtitle]
 
     /// Full-text search over every indexed text, best first. `query` is FTS5 syntax: words (all must
     /// match), "exact phrases", prefix*, OR, NOT, NEAR(a b, 5). A malformed query throws

@@ -231,6 +231,7 @@ enum Pages {
         case .reasoning: return "reasoning"
         case .timeline: return "timeline"
         case .frame: return "frame"
+        case .subtitle: return "translated caption"
         }
     }
 

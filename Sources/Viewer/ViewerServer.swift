@@ -221,8 +221,10 @@ public final class ViewerServer: Sendable {
         let id = try Self.videoID(context)
         let cues: [SubtitleCue]? = try await read { store in
             guard try store.video(id: id) != nil else { return nil }
-            if let stage = try store.stages(storing: .subtitles, videoID: id).first {
-                return try store.records(SubtitleCue.self, videoID: id, stage: stage)
+            // The video's own cues (a captions.translate stage also stores cues, in other languages).
+            for stage in try store.stages(storing: .subtitles, videoID: id) {
+                let cues = try store.records(SubtitleCue.self, videoID: id, stage: stage).filter { $0.language == nil }
+                if !cues.isEmpty { return cues }
             }
             // No captions stage ran: cues made from the transcript, with the captions stage's rules.
             guard let stage = try store.stages(storing: .transcript, videoID: id).first else { return [] }

@@ -51,9 +51,9 @@ import TestSupport
                 #expect(indexes.contains("\(table)_video_stage"), "missing (video_id, stage) index on \(table)")
             }
             let migrations = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6"])
+            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
         }
-        #expect(VidpipeStore.schemaVersion == "v6")
+        #expect(VidpipeStore.schemaVersion == "v7")
     }
 
     @Test func walModeAndForeignKeysAreOn() throws {

@@ -49,7 +49,8 @@ struct CaptionFileWriter: Sendable {
         case otherVideo
     }
 
-    private var encodedSource: String {
+    /// The source as the files record it (percent-encoded).
+    var encodedSource: String {
         source.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? source
     }
 
@@ -70,13 +71,19 @@ struct CaptionFileWriter: Sendable {
 
     /// The first name that is free or this video's (see the type's documentation).
     func targetPath(format: SubtitleFormat) throws -> String {
-        func path(_ name: String) -> String { directory.appendingPathComponent("\(name).\(format.fileExtension)").path }
+        try targetPath(fileExtension: format.fileExtension) { owner($0, format: format) }
+    }
+
+    /// The first name with this extension that is free or this video's, as `owner` tells who wrote
+    /// a file (the naming rules of the type's documentation, for any kind of file).
+    func targetPath(fileExtension: String, owner: (String) -> Owner) throws -> String {
+        func path(_ name: String) -> String { directory.appendingPathComponent("\(name).\(fileExtension)").path }
         let preferred = path(baseName), fallback = path("\(baseName).vidpipe")
-        switch owner(preferred, format: format) {
+        switch owner(preferred) {
         case .nobody, .this: return preferred
         case .otherVideo: break
         case .user:
-            switch owner(fallback, format: format) {
+            switch owner(fallback) {
             case .nobody, .this: return fallback
             case .otherVideo: break
             case .user:
@@ -90,7 +97,7 @@ struct CaptionFileWriter: Sendable {
         let fileName = URL(fileURLWithPath: source).lastPathComponent
         let suffix = String(baseName.dropFirst(URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent.count))
         let byFile = path(fileName + suffix), byPath = path(fileName + "." + String(Self.hashHex(Array(source.utf8)).prefix(8)) + suffix)
-        for candidate in [byFile, byPath] where [.nobody, .this].contains(owner(candidate, format: format)) {
+        for candidate in [byFile, byPath] where [.nobody, .this].contains(owner(candidate)) {
             return candidate
         }
         throw CaptionExportError(path: byPath, message: "not replacing \(byPath): it holds other captions; move it away")

@@ -60,7 +60,7 @@ public struct CaptionsExport: StageType {
         ]
 
         /// Each name is checked on its own, so an unknown one is reported with the formats there are.
-        private static func decodeFormats(_ c: KeyedDecodingContainer<ParameterKey>, _ key: ParameterKey) throws -> [SubtitleFormat] {
+        static func decodeFormats(_ c: KeyedDecodingContainer<ParameterKey>, _ key: ParameterKey) throws -> [SubtitleFormat] {
             try c.decode([String].self, forKey: key).map { name in
                 guard let format = SubtitleFormat(rawValue: name) else {
                     throw DecodingError.dataCorruptedError(

@@ -9,6 +9,7 @@ public enum StageRegistry {
         SpeechTranscribe.self,
         SpeechSegments.self,
         CaptionsExport.self,
+        CaptionsTranslate.self,
         FramesCaption.self,
         TimelineFuse.self,
         ReasonLLM.self,

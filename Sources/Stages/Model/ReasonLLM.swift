@@ -191,8 +191,12 @@ public struct ReasonLLM: StageType {
         }
     }
 
-    /// The chapters task's WebVTT chapters file, written once the chapters are stored.
+    /// The chapters task's WebVTT chapters file, the summary and tags tasks' JSON files
+    /// (`ReasoningFiles`), written once the items are stored.
     public static func sidecars(parameters: Parameters, context: StageContext, output: StageOutput) -> [Sidecar] {
+        if parameters.task == .summary || parameters.task == .tags {
+            return ReasoningFiles.sidecars(task: parameters.task, outDir: parameters.outDir, context: context, output: output)
+        }
         guard parameters.task == .chapters && parameters.chaptersFile, case .reasoning(let items) = output else { return [] }
         let directory = CaptionsExport.outputDirectory(outDir: parameters.outDir, videoPath: context.videoPath)
         let videoPath = context.videoPath
