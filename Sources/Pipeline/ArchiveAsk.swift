@@ -122,6 +122,7 @@ public enum ArchiveAsk {
         case .reasoning: label = "note about the video"
         case .timeline: label = "shot record"
         case .frame: label = "frame"
+        case .subtitle: label = "translated subtitle"
         }
         var text = hit.text.replacingOccurrences(of: "\n", with: " / ").trimmingCharacters(in: .whitespaces)
         if text.isEmpty { text = "(found by its picture; no text)" }

@@ -30,6 +30,7 @@ public struct ReasonLLM: StageType {
         public var frequencyPenalty = 0.0
         public var outDir = ""
         public var chaptersFile = true
+        public var jsonFile = true
 
         public init() {}
 
@@ -84,8 +85,10 @@ public struct ReasonLLM: StageType {
             ParameterField("context_tokens", \.contextTokens, "integer",
                            "budget for the record in one prompt (about 4 characters a token); a longer record is summarised in parts first"),
             ParameterField("out_dir", \.outDir, "path",
-                           "chapters: where VIDEO.chapters.vtt goes; empty: next to the video, relative: from the video's directory"),
+                           "where VIDEO.chapters.vtt, VIDEO.summary.json and VIDEO.tags.json go; empty: next to the video, relative: from the video's directory"),
             ParameterField("chapters_file", \.chaptersFile, "true | false", "chapters: write the WebVTT chapters file"),
+            ParameterField("json_file", \.jsonFile, "true | false",
+                           "summary and tags: also write VIDEO.summary.json / VIDEO.tags.json (never over a file vidpipe did not write)"),
         ]
     }
 
@@ -195,6 +198,7 @@ public struct ReasonLLM: StageType {
     /// (`ReasoningFiles`), written once the items are stored.
     public static func sidecars(parameters: Parameters, context: StageContext, output: StageOutput) -> [Sidecar] {
         if parameters.task == .summary || parameters.task == .tags {
+            guard parameters.jsonFile else { return [] }
             return ReasoningFiles.sidecars(task: parameters.task, outDir: parameters.outDir, context: context, output: output)
         }
         guard parameters.task == .chapters && parameters.chaptersFile, case .reasoning(let items) = output else { return [] }
