@@ -88,7 +88,7 @@ struct CaptionsTranslateTests {
             if case .jsonSchema(_, let schema) = request.responseFormat { return schema } else { return nil }
         })
         #expect(schema["properties"]?["cues"]?["maxItems"] == .number(2))
-        #expect(schema["properties"]?["cues"]?["items"]?["properties"]?["text"]?["maxLength"] == .number(84))
+        #expect(schema["properties"]?["cues"]?["items"]?["properties"]?["text"]?["maxLength"] == .number(168))  // twice 2 × 42: the line rules are checked after
 
         // Languages by code, each in the originals' order, with the originals' numbers and times exactly.
         #expect(cues.map(\.language) == Array(repeating: "de", count: 5) + Array(repeating: "fr", count: 5))

@@ -23,8 +23,7 @@ struct ReasoningFilesTests {
         var p = ReasonLLM.Parameters()
         p.task = task
         p.outDir = outDir
-        guard case .compute(let body) = try ReasonLLM.work(parameters: p, context: context) else { return [] }
-        let output = try body()
+        let output = try compute(ReasonLLM.work(parameters: p, context: context))
         for sidecar in ReasonLLM.sidecars(parameters: p, context: context, output: output) { try sidecar.write() }
         guard case .reasoning(let items) = output else { return [] }
         return items

@@ -33,11 +33,14 @@ func statusLine(_ status: Int) -> String {
     return phrase.isEmpty ? String(status) : "\(status) \(phrase)"
 }
 
-/// What a server said in an error body: `error.message` (OpenAI, vLLM, Ollama), `error` as a string,
-/// `message` or `detail`; else the text itself. One line, at most `limit` characters.
+/// What a server said in an error body: `error.message` (OpenAI, vLLM, Ollama, Anthropic; Google's in an
+/// array), `error` as a string, `message` or `detail`; else the text itself. One line, at most `limit` characters.
 func serverMessage(_ body: [UInt8], limit: Int = 300) -> String {
     var text = String(decoding: body, as: UTF8.self)
-    if let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
+    var parsed = try? JSONSerialization.jsonObject(with: Data(body))
+    // Google's endpoints answer errors as an array of error objects: read the first.
+    if let list = parsed as? [Any], let first = list.first as? [String: Any] { parsed = first }
+    if let json = parsed as? [String: Any] {
         if let error = json["error"] as? [String: Any], let message = error["message"] as? String {
             text = message
         } else if let error = json["error"] as? String {

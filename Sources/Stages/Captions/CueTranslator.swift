@@ -90,7 +90,7 @@ struct CueTranslator: Sendable {
     /// One batch's translations by cue number.
     func translate(_ batch: Batch, texts: [String]) throws -> [Int: String] {
         let asked = request(batch, texts: texts)
-        let (value, first) = try ModelAnswer.structured(provider, asked, schema: Self.schema(items: batch.numbers.count, maxLength: maxLength),
+        let (value, first) = try ModelAnswer.structured(provider, asked, schema: Self.schema(items: batch.numbers.count, maxLength: 2 * maxLength),
                                                         schemaName: "subtitle_translation", stage: stage)
         var translations = try check(value, raw: first.text, expected: Array(batch.numbers), batch: batch)
         let long = translations.keys.sorted().filter { !fits(translations[$0]!) }
@@ -104,7 +104,7 @@ struct CueTranslator: Sendable {
             translations of only cue \(Self.list(long)), each at most \(maxLength) characters with no word longer than \
             \(parameters.maxChars) characters.
             """))
-        let (shorter, second) = try ModelAnswer.structured(provider, again, schema: Self.schema(items: long.count, maxLength: maxLength),
+        let (shorter, second) = try ModelAnswer.structured(provider, again, schema: Self.schema(items: long.count, maxLength: 2 * maxLength),
                                                            schemaName: "subtitle_translation", stage: stage)
         for (n, text) in try check(shorter, raw: second.text, expected: long, batch: batch) {
             guard fits(text) else {
@@ -144,7 +144,9 @@ struct CueTranslator: Sendable {
                            maxTokens: parameters.maxTokens, temperature: parameters.temperature)
     }
 
-    /// `{"cues": [{"i": integer, "text": string ≤ maxLength}]}` with at most `items` entries.
+    /// `{"cues": [{"i": integer, "text": string ≤ maxLength}]}` with at most `items` entries. Callers pass twice
+    /// the line budget: the bound ends grammar-constrained decoding; the line rules themselves are checked
+    /// after, with one request for shorter translations (a schema repair would ask for all cues again).
     static func schema(items: Int, maxLength: Int) -> JSONValue {
         .object([
             "type": .string("object"), "required": .array([.string("cues")]), "additionalProperties": .bool(false),

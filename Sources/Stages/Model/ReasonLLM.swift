@@ -81,14 +81,14 @@ public struct ReasonLLM: StageType {
             ParameterField("temperature", \.temperature, "number 0–2", "sampling temperature; low keeps answers factual and repeatable"),
             ParameterField("frequency_penalty", \.frequencyPenalty, "number −2–2",
                            "OpenAI's frequency_penalty: above 0 keeps a small local model from repeating itself until max_tokens "
-                              + "(0.5–1 helps SmolLM2-class models); 0: not sent"),
+                              + "(0.5–1 helps SmolLM2-class models); 0: not sent").addedLater(),
             ParameterField("context_tokens", \.contextTokens, "integer",
                            "budget for the record in one prompt (about 4 characters a token); a longer record is summarised in parts first"),
             ParameterField("out_dir", \.outDir, "path",
                            "where VIDEO.chapters.vtt, VIDEO.summary.json and VIDEO.tags.json go; empty: next to the video, relative: from the video's directory"),
             ParameterField("chapters_file", \.chaptersFile, "true | false", "chapters: write the WebVTT chapters file"),
             ParameterField("json_file", \.jsonFile, "true | false",
-                           "summary and tags: also write VIDEO.summary.json / VIDEO.tags.json (never over a file vidpipe did not write)"),
+                           "summary and tags: also write VIDEO.summary.json / VIDEO.tags.json (never over a file vidpipe did not write)").addedLater(),
         ]
     }
 
