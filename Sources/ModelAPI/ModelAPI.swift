@@ -285,6 +285,13 @@ public protocol ModelProvider: AnyObject, Sendable {
     func chatAll(_ requests: [ChatRequest]) -> [Result<ChatResult, ModelProviderError>]
     func transcribe(_ request: TranscriptionRequest) throws(ModelProviderError) -> TranscriptionResult
     func embed(_ request: EmbeddingRequest) throws(ModelProviderError) -> EmbeddingResult
+    /// What the server says identifies the model behind `model` (Ollama's digest, llama.cpp's model-file
+    /// metadata, vLLM's checkpoint root), looked up once per provider and model; nil when the server says
+    /// nothing that identifies it, or cannot be asked. Blocks like the calls.
+    func modelIdentity(_ model: String) -> String?
+    /// From now on, keep cached answers of `model` apart from those of other identities (the model behind
+    /// the name changed: an answer cached for the old one must not be served for the new one).
+    func keepCachedAnswersApart(model: String, identity: String)
     /// Closes connections and stops the provider's threads; blocks until done; safe to call twice.
     /// Not from one of the provider's own threads.
     func shutdown()
@@ -293,6 +300,9 @@ public protocol ModelProvider: AnyObject, Sendable {
 extension ModelProvider {
     /// Nothing to close (an in-process provider).
     public func shutdown() {}
+    /// No identity beyond the name (an in-process provider).
+    public func modelIdentity(_ model: String) -> String? { nil }
+    public func keepCachedAnswersApart(model: String, identity: String) {}
 }
 
 /// One model call that went over the wire, for the store's accounting.

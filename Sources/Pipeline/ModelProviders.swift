@@ -113,6 +113,9 @@ final class FailFastProvider: ModelProvider, @unchecked Sendable {
         try check()
         return try observe(Result { () throws(ModelProviderError) in try inner.embed(request) }).get()
     }
+
+    func modelIdentity(_ model: String) -> String? { inner.modelIdentity(model) }
+    func keepCachedAnswersApart(model: String, identity: String) { inner.keepCachedAnswersApart(model: model, identity: identity) }
 }
 
 /// Which provider and model a command outside a run (`vidpipe ask`, `search --semantic`) uses,

@@ -7,7 +7,7 @@ import GRDB
 /// shipped; every later change is a new migration appended here.
 enum SchemaMigrations {
     /// Identifiers in application order; the last one is `VidpipeStore.schemaVersion`.
-    static let identifiers = ["v1", "v2", "v3", "v4", "v5", "v6", "v7"]
+    static let identifiers = ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -32,6 +32,9 @@ enum SchemaMigrations {
         migrator.registerMigration("v7") { db in
             for statement in v7 { try db.execute(sql: statement) }
         }
+        migrator.registerMigration("v8") { db in
+            for statement in v8 { try db.execute(sql: statement) }
+        }
         return migrator
     }
 
@@ -42,6 +45,26 @@ enum SchemaMigrations {
     /// stage keeps cue 1 in German and cue 1 in French: `subtitle_cues` is rebuilt with the unique
     /// index `subtitle_cues_cue` on (video_id, stage, language, idx) (the video's own cues, language
     /// NULL, count as one language), rows and ids kept.
+    /// v8 (issue 16): the model identity each model stage's fingerprint was made with (a digest, model-file
+    /// metadata, a checkpoint root), one row per (stage, fingerprint), so `vidpipe status` can name stored
+    /// results made by a model that is no longer the one served.
+    static let v8: [String] = [
+        """
+        CREATE TABLE model_identities (
+            stage       TEXT    NOT NULL,
+            fingerprint TEXT    NOT NULL,
+            provider    TEXT    NOT NULL,
+            model       TEXT    NOT NULL,
+            identity    TEXT    NOT NULL,
+            fresh       INTEGER NOT NULL DEFAULT 1,
+            first_seen_at TEXT  NOT NULL,
+            seen_at     TEXT    NOT NULL,
+            PRIMARY KEY (stage, fingerprint)
+        )
+        """,
+        "CREATE INDEX model_identities_model ON model_identities (provider, model, seen_at)",
+    ]
+
     static let v7: [String] = [
         """
         CREATE TABLE subtitle_cues_v7 (

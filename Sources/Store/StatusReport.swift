@@ -32,6 +32,9 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// Model calls sent over the wire and their tokens, per provider and model (cache hits cost nothing
     /// and are not counted). Not in DESIGN.md's minimum shape; an extra key.
     public var models: [ModelUsage] = []
+    /// Model stages whose stored results were made with a model identity other than the one last served
+    /// (a re-pulled or swapped model); the next run redoes them. An extra key.
+    public var stale_models: [StaleModelResults] = []
 }
 
 /// Token usage summed per provider and model (`vidpipe status`).
@@ -57,7 +60,9 @@ extension StatusReport {
         var stages: [String: StageCounts] = [:]
         var models: [String: ModelUsage] = [:]
         var failures: [Failure] = []
+        var stale: [StaleModelResults] = []
         for report in reports {
+            stale += report.stale_models
             videos.done += report.videos.done
             videos.failed += report.videos.failed
             videos.pending += report.videos.pending
@@ -83,6 +88,7 @@ extension StatusReport {
         return StatusReport(
             videos: videos, stages: stages.values.sorted { $0.stage < $1.stage },
             failures: failures.sorted { $0.path < $1.path },
-            models: models.values.sorted { ($0.provider, $0.model) < ($1.provider, $1.model) })
+            models: models.values.sorted { ($0.provider, $0.model) < ($1.provider, $1.model) },
+            stale_models: stale)
     }
 }

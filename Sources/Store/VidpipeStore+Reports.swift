@@ -6,6 +6,12 @@ extension VidpipeStore {
     /// Counts for `vidpipe status`: videos by status, stage results by stage and status, and the
     /// failed videos with their errors.
     public func statusReport() throws -> StatusReport {
+        var report = try countsReport()
+        report.stale_models = try staleModelResults()
+        return report
+    }
+
+    private func countsReport() throws -> StatusReport {
         try pool.read { db in
             var counts: [VideoStatus: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM videos GROUP BY status") {

@@ -63,7 +63,7 @@ struct RunCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        let graph = try loadGraph(pipeline)
+        var graph = try loadGraph(pipeline)
         let storePath = URL(fileURLWithPath: db ?? graph.config.store ?? "vidpipe.sqlite").standardizedFileURL.path
         var logger = Logger(label: "vidpipe")
         logger.logLevel = verbose ? .debug : .error
@@ -106,6 +106,16 @@ struct RunCommand: ParsableCommand {
             providers = try ModelProviders(graph: graph, store: store, factory: ModelProviders.openAI)
         } catch {
             printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        // The served model's identity (digest, model-file metadata) goes into each model stage's fingerprint:
+        // a re-pulled or swapped model reruns its stages and their descendants.
+        let identified = ModelIdentities.apply(to: graph, providers: providers, store: store, logger: logger)
+        graph = identified.graph
+        do {
+            try ModelIdentities.record(identified.resolved, graph: graph, store: store)
+        } catch {
+            printError("error: " + (store.failure(error) ?? "cannot record the model identities: \(error)"))
             throw ExitCode(1)
         }
         let runner = PipelineRunner(graph: graph, store: store, options: options, logger: logger, providers: providers)

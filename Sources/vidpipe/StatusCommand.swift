@@ -65,6 +65,13 @@ struct StatusCommand: ParsableCommand {
                 print("  \(m.provider)/\(m.model): \(m.calls) calls, \(m.prompt_tokens) prompt + \(m.completion_tokens) completion = \(m.total_tokens) tokens")
             }
         }
+        if !report.stale_models.isEmpty {
+            print("results from a model no longer served (the next run redoes them):")
+            for s in report.stale_models {
+                print("  \(s.stage): \(s.videos) video\(s.videos == 1 ? "" : "s") made with \(s.provider)/\(s.model) "
+                      + "[\(Printable.line(String(s.made_with.prefix(80))))]; served now: [\(Printable.line(String(s.served.prefix(80))))]")
+            }
+        }
         if !report.failures.isEmpty {
             print("failures:")
             for f in report.failures { print("  \(Printable.line(f.path)): \(Printable.line(f.error))") }

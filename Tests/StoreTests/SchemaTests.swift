@@ -27,6 +27,7 @@ import TestSupport
                         "total_tokens", "elapsed_s", "response", "created_at"],
         "search": ["text", "video_id", "stage", "kind", "ref_id", "start_s", "end_s"],
         "subtitle_cues": ["id", "video_id", "stage", "idx", "start_s", "end_s", "text", "language"],
+        "model_identities": ["stage", "fingerprint", "provider", "model", "identity", "fresh", "first_seen_at", "seen_at"],
         "conversations": ["id", "video_id", "provider", "model", "created_at", "updated_at"],
         "conversation_turns": ["id", "conversation_id", "idx", "role", "text", "citations", "created_at"],
     ]
@@ -51,9 +52,9 @@ import TestSupport
                 #expect(indexes.contains("\(table)_video_stage"), "missing (video_id, stage) index on \(table)")
             }
             let migrations = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
+            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"])
         }
-        #expect(VidpipeStore.schemaVersion == "v7")
+        #expect(VidpipeStore.schemaVersion == "v8")
     }
 
     @Test func walModeAndForeignKeysAreOn() throws {

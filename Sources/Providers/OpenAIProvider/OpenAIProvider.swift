@@ -24,7 +24,7 @@ public final class OpenAIProvider: ModelProvider {
 
     private let cache: (any ModelResponseCache)?
     let transport: HTTPTransport
-    private let memory = ProviderMemory()
+    let memory = ProviderMemory()
     private let logger: Logger
     /// Why every call fails (bad settings, missing key); checked before anything is sent.
     private let configurationProblem: String?
@@ -111,7 +111,7 @@ public final class OpenAIProvider: ModelProvider {
         let model = try model(for: request.model)
         let asked = FormatStep(request.responseFormat)
         let askedBody = encodeJSON(ChatWire.body(request, model: model, step: asked))
-        var hash = RequestHash(path: ChatWire.path, model: model)
+        var hash = RequestHash(path: ChatWire.path, model: model, identity: memory.cacheSalt(model))
         hash.add(bytes: askedBody)
         let requestHash = hash.finalize()
 
@@ -177,7 +177,7 @@ public final class OpenAIProvider: ModelProvider {
 
     func transcribeBlocking(_ request: TranscriptionRequest) throws(ModelProviderError) -> TranscriptionResult {
         let model = try model(for: request.model)
-        let requestHash = TranscriptionWire.hash(request, model: model)
+        let requestHash = TranscriptionWire.hash(request, model: model, identity: memory.cacheSalt(model))
         let label = "POST \(TranscriptionWire.path)"
         if let stored = cache?.cachedResponse(requestHash: requestHash) {
             return try parsed(TranscriptionWire.parse(stored, askedModel: model, cached: true), label: label, body: stored)
@@ -210,7 +210,7 @@ public final class OpenAIProvider: ModelProvider {
     func embedBlocking(_ request: EmbeddingRequest) throws(ModelProviderError) -> EmbeddingResult {
         let model = try model(for: request.model)
         let body = encodeJSON(EmbeddingWire.body(request, model: model))
-        var hash = RequestHash(path: EmbeddingWire.path, model: model)
+        var hash = RequestHash(path: EmbeddingWire.path, model: model, identity: memory.cacheSalt(model))
         hash.add(bytes: body)
         let requestHash = hash.finalize()
         let label = "POST \(EmbeddingWire.path)"

@@ -10,6 +10,10 @@ final class ProviderMemory: Sendable {
         var imageRefusals: [String: String] = [:]
         var plainTranscription: Set<String> = []
         var unknownModels: [String: ModelProviderError] = [:]
+        /// Looked-up identities (an inner nil: the server said nothing that identifies the model).
+        var identities: [String: String?] = [:]
+        /// Added to the request hashes of a model whose identity changed (see `keepCachedAnswersApart`).
+        var cacheSalts: [String: String] = [:]
     }
 
     private let learned = Mutex(Learned())
@@ -33,4 +37,10 @@ final class ProviderMemory: Sendable {
     func rememberUnknownModel(_ model: String, error: ModelProviderError) {
         learned.withLock { $0.unknownModels[model] = $0.unknownModels[model] ?? error }
     }
+
+    /// The identity looked up before: `.some(nil)` when the lookup found none, nil when not looked up yet.
+    func identity(_ model: String) -> String?? { learned.withLock { $0.identities[model] } }
+    func rememberIdentity(_ identity: String?, model: String) { learned.withLock { $0.identities[model] = .some(identity) } }
+    func cacheSalt(_ model: String) -> String? { learned.withLock { $0.cacheSalts[model] } }
+    func setCacheSalt(_ salt: String, model: String) { learned.withLock { $0.cacheSalts[model] = salt } }
 }

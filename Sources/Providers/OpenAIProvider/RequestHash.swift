@@ -8,10 +8,13 @@ import Foundation
 struct RequestHash {
     private var hasher = SHA256()
 
-    init(path: String, model: String) {
+    /// - Parameter identity: the model's identity when it changed from the one the store's results were
+    ///   made with (`keepCachedAnswersApart`); nil keeps the hashes of every earlier run.
+    init(path: String, model: String, identity: String? = nil) {
         add("vidpipe-openai-v1\n")
         add("POST \(path)\n")
         add("model=\(model)\n")
+        if let identity { add("identity=\(identity)\n") }
     }
 
     mutating func add(_ text: String) { hasher.update(data: Data(text.utf8)) }

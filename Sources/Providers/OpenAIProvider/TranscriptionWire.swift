@@ -23,8 +23,8 @@ enum TranscriptionWire {
         return fields
     }
 
-    static func hash(_ request: TranscriptionRequest, model: String) -> String {
-        var hash = RequestHash(path: path, model: model)
+    static func hash(_ request: TranscriptionRequest, model: String, identity: String? = nil) -> String {
+        var hash = RequestHash(path: path, model: model, identity: identity)
         // The request as asked: always verbose_json, whatever a fallback later sends.
         for (name, value) in fields(request, model: model, format: .verboseJSON) {
             hash.add("field \(name.utf8.count):\(name)=\(value.utf8.count):\(value)\n")

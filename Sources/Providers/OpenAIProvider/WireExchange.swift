@@ -3,14 +3,18 @@ import NIOHTTP1
 
 /// One request as it goes over the wire: what the transport sends and retries.
 struct WireRequest: Sendable {
-    /// `/chat/completions`, appended to the provider's base URL.
+    /// `/chat/completions`, appended to the provider's base URL (or a whole URL, for `absolute`).
     var path: String
     var model: String
     var contentType: String
     var body: [UInt8]
+    /// `GET` for lookups (`/models`); `POST` for every model call.
+    var method = "POST"
+    /// `path` is a whole URL (Ollama's `/api/tags`, beside its `/v1`).
+    var absolute = false
 
     /// `POST /chat/completions`, as messages and logs name the call.
-    var label: String { "POST \(path)" }
+    var label: String { "\(method) \(path)" }
 }
 
 /// An answer the transport hands back: a 2xx, or a 4xx other than 429 (those are never retried, and the
