@@ -3,13 +3,14 @@ import Synchronization
 
 /// What a provider learned about its server's models, kept for the provider's lifetime: the richest
 /// response format each model accepted, which models refuse images, which refuse `verbose_json`, which
-/// models the server said it does not serve.
+/// models the server said it does not serve, the media marker of llama.cpp's `GET /props` per model.
 final class ProviderMemory: Sendable {
     private struct Learned {
         var formatCeiling: [String: FormatStep] = [:]
         var imageRefusals: [String: String] = [:]
         var plainTranscription: Set<String> = []
         var unknownModels: [String: ModelProviderError] = [:]
+        var mediaMarkers: [String: String] = [:]
     }
 
     private let learned = Mutex(Learned())
@@ -32,5 +33,13 @@ final class ProviderMemory: Sendable {
     func unknownModel(_ model: String) -> ModelProviderError? { learned.withLock { $0.unknownModels[model] } }
     func rememberUnknownModel(_ model: String, error: ModelProviderError) {
         learned.withLock { $0.unknownModels[model] = $0.unknownModels[model] ?? error }
+    }
+
+    /// The media marker for `model`, looked up (`lookUp`) on first use and kept.
+    func mediaMarker(model: String, lookUp: () -> String) -> String {
+        if let known = learned.withLock({ $0.mediaMarkers[model] }) { return known }
+        let marker = lookUp()
+        learned.withLock { $0.mediaMarkers[model] = marker }
+        return marker
     }
 }
