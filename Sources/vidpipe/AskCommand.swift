@@ -132,6 +132,15 @@ struct AskCommand: ParsableCommand {
         let embedding = ModelChoice.choose(graph, types: [EmbedText.self], preferred: nil)
         let embeddingModel = embedding?.provider == choice.provider ? embedding?.model : nil
         var videoOptions = VideoAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
+        // Frame vectors rank shots by the text tower of the frame stage's model, with that stage's provider.
+        let frameSources = FrameSearch.sources(graph)
+        if !frameSources.isEmpty {
+            let chatProvider = choice.provider
+            videoOptions.frames = VideoAsk.FrameVectors(sources: frameSources) { [graph, store] name in
+                name == chatProvider ? client
+                    : try ModelChoice.client(graph, name: name, store: store, factory: ModelProviders.openAI)
+            }
+        }
         videoOptions.maxShots = shots ?? 12
         if noImages { videoOptions.maxImages = 0 }
         var archiveOptions = ArchiveAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
