@@ -202,17 +202,37 @@ public struct TranscriptionResult: Sendable, Equatable {
 
 public enum EmbeddingInput: Sendable, Equatable, Hashable {
     case text(String)
-    /// Sent as a data-URI string input, which some servers (e.g. vLLM with a CLIP model) accept.
+    /// An image, sent in the request's `imageFormat`.
     case jpeg([UInt8])
+}
+
+/// How images go to `POST /embeddings`: servers that embed images disagree on the shape, and a
+/// text-only embedder answers most shapes with an error but embeds a data-URI string as text.
+/// Texts are always plain strings in `input`.
+public enum ImageEmbeddingFormat: String, Sendable, Codable, CaseIterable {
+    /// `{"input": ["data:image/jpeg;base64,…"], "modality": "image"}` (`modality` as Infinity takes it;
+    /// servers that take data-URI strings as images without it ignore it).
+    case dataURI = "data_uri"
+    /// vLLM's multimodal embeddings: `{"messages": [{"role": "user", "content": [{"type": "image_url",
+    /// "image_url": {"url": data-URI}}]}]}`, one request per image.
+    case messages
+    /// Jina/Cohere-style input objects: `{"input": [{"image": data-URI}]}`.
+    case inputObject = "input_object"
+    /// llama.cpp's server started with a projector (`--mmproj`): `{"input": [{"prompt_string": MARKER,
+    /// "multimodal_data": [raw base64]}]}`, MARKER being the `media_marker` of its `GET /props`.
+    case llamaCpp = "llama_cpp"
 }
 
 /// `POST /embeddings`.
 public struct EmbeddingRequest: Sendable, Equatable {
     public var model: String?
     public var inputs: [EmbeddingInput]
-    public init(model: String? = nil, inputs: [EmbeddingInput]) {
+    /// How `.jpeg` inputs are sent; no effect on texts.
+    public var imageFormat: ImageEmbeddingFormat
+    public init(model: String? = nil, inputs: [EmbeddingInput], imageFormat: ImageEmbeddingFormat = .dataURI) {
         self.model = model
         self.inputs = inputs
+        self.imageFormat = imageFormat
     }
 }
 

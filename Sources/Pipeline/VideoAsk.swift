@@ -38,9 +38,21 @@ public enum VideoAsk {
         }
     }
 
+    /// The `embed.frames` stages whose vectors can rank shots, and the client for each of their providers.
+    public struct FrameVectors: Sendable {
+        public var sources: [FrameSearch.Source]
+        public var client: @Sendable (String) throws -> any ModelProvider
+        public init(sources: [FrameSearch.Source], client: @escaping @Sendable (String) throws -> any ModelProvider) {
+            self.sources = sources
+            self.client = client
+        }
+    }
+
     public struct Options: Sendable {
         public var model: String?
         public var embeddingModel: String?
+        /// Frame vectors to rank shots with; nil: none.
+        public var frames: FrameVectors?
         public var maxShots = 12
         public var maxImages = 4
         public var contextTokens = 6000
@@ -117,7 +129,12 @@ public enum VideoAsk {
         }
         let model = try options.embeddingModel ?? store.embeddingModels(videoID: video.id).first
         if let model, let vector = try? provider.embed(EmbeddingRequest(model: model, inputs: [.text(question)])).vectors.first {
-            credit(try store.semanticSearch(vector: vector, model: model, videoID: video.id, limit: 30))
+            credit(try store.semanticSearch(vector: vector, model: model, videoID: video.id, frames: false, limit: 30))
+        }
+        // The shot holding a frame whose vector matches the question (embed.frames, same model's text tower) gets credit.
+        if let frames = options.frames, !frames.sources.isEmpty {
+            credit(FrameSearch.search(question, sources: frames.sources, store: store, videoID: video.id, limit: 30,
+                                      client: frames.client).hits)
         }
         return score.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
     }
@@ -142,14 +159,20 @@ public enum HybridSearch {
                                 kind: TextKind? = nil, limit: Int) throws -> [SearchHit] {
         let result = try provider.embed(EmbeddingRequest(model: model, inputs: [.text(query)]))
         guard let vector = result.vectors.first else { return [] }
-        let hits = try store.semanticSearch(vector: vector, model: model, limit: kind == nil ? limit : limit * 5)
+        // Frame vectors (embed.frames) are ranked by `FrameSearch`, with the frame stage's own model.
+        let hits = try store.semanticSearch(vector: vector, model: model, frames: false, limit: kind == nil ? limit : limit * 5)
         return Array(hits.filter { kind == nil || $0.kind == kind }.prefix(limit))
     }
 
     /// Reciprocal-rank fusion of two rankings; a moment found by both (same video, kind and start) ranks higher.
     public static func merge(_ fullText: [SearchHit], _ semantic: [SearchHit], limit: Int) -> [SearchHit] {
+        merge([fullText, semantic], limit: limit)
+    }
+
+    /// Reciprocal-rank fusion of any number of rankings (full text, text vectors, frame vectors).
+    public static func merge(_ lists: [[SearchHit]], limit: Int) -> [SearchHit] {
         var entries: [String: (hit: SearchHit, score: Double)] = [:]
-        for list in [fullText, semantic] {
+        for list in lists {
             for (rank, hit) in list.enumerated() {
                 let key = "\(hit.video_id)|\(hit.kind)|\(String(format: "%.3f", hit.start_s))"
                 let add = 1 / Double(60 + rank)

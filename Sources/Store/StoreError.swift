@@ -20,11 +20,17 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case newerSchema(path: String, version: String)
     /// No `conversations` row has this id (deleted since it was read, e.g. with its video).
     case conversationNotFound(id: Int64)
+    /// A stage result's vectors of `model` have another dimension than those already stored for it.
+    case embeddingDimension(model: String, stored: Int, got: Int)
 
     public var description: String {
         switch self {
         case .videoNotFound(let id):
             return "no video with id \(id) in the store; `vidpipe status` lists what is there"
+        case .embeddingDimension(let model, let stored, let got):
+            return "the store holds \(stored)-dimensional vectors of model '\(model)', this result has \(got) dimensions: "
+                + "another model answers under the same name; nothing stored. Name it differently (model:), or delete "
+                + "the old vectors (DELETE FROM embeddings WHERE model = '\(model)') and run again"
         case .runNotFound(let id):
             return "no run with id \(id) in the store"
         case .conversationNotFound(let id):

@@ -30,15 +30,28 @@ extension VidpipeStore {
         }
     }
 
+    /// The models and dimensions of the stored frame vectors (`embed.frames`), most rows first.
+    public func frameEmbeddingModels(videoID: Int64? = nil) throws -> [(model: String, dim: Int)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT model, dim FROM embeddings WHERE ref_kind = 'frame' AND model IS NOT NULL \(videoID == nil ? "" : "AND video_id = ?")
+                GROUP BY model, dim ORDER BY count(*) DESC, model
+                """, arguments: videoID.map { [$0] } ?? []).map { (model: $0["model"], dim: $0["dim"]) }
+        }
+    }
+
     /// Moments ranked by cosine similarity between `vector` and the stored embeddings of `model`,
     /// best first. Scans with a cursor, keeping only the best `limit` (memory stays flat).
-    public func semanticSearch(vector query: [Float], model: String, videoID: Int64? = nil, limit: Int = 20) throws -> [SearchHit] {
+    /// `frames`: true, only frame vectors; false, none; nil, all.
+    public func semanticSearch(vector query: [Float], model: String, videoID: Int64? = nil, frames: Bool? = nil,
+                               limit: Int = 20) throws -> [SearchHit] {
         let queryNorm = VectorBlob.norm(query)
         guard queryNorm > 0 else { return [] }
         var sql = """
             SELECT e.video_id, v.path, e.ref_kind, e.stage, e.start_s, e.end_s, e.text, e.dim, e.vector
             FROM embeddings e JOIN videos v ON v.id = e.video_id WHERE e.model = ? AND e.dim = ?
             """
+        if let frames { sql += frames ? " AND e.ref_kind = 'frame'" : " AND e.ref_kind != 'frame'" }
         var arguments: [any DatabaseValueConvertible] = [model, query.count]
         if let videoID {
             sql += " AND e.video_id = ?"
@@ -52,8 +65,13 @@ extension VidpipeStore {
                 let score = VectorBlob.cosine(query, queryNorm, blob)
                 guard best.count < limit || score > (best.last?.score ?? -2) else { continue }
                 let text: String = row["text"] ?? ""
-                let hit = SearchHit(video_id: row["video_id"], path: row["path"], kind: TextKind(rawValue: row["ref_kind"]) ?? .transcript, stage: row["stage"],
-                                    start_s: row["start_s"] ?? 0, end_s: row["end_s"] ?? 0, text: text, snippet: text,
+                let kind = TextKind(rawValue: row["ref_kind"]) ?? .transcript
+                var snippet = text
+                if kind == .frame && text.isEmpty {
+                    snippet = "[frame at \(Self.clock(row["start_s"] ?? 0)), similarity \(String(format: "%.3f", score))]"
+                }
+                let hit = SearchHit(video_id: row["video_id"], path: row["path"], kind: kind, stage: row["stage"],
+                                    start_s: row["start_s"] ?? 0, end_s: row["end_s"] ?? 0, text: text, snippet: snippet,
                                     score: score)
                 let at = best.firstIndex { $0.score < score } ?? best.count
                 best.insert(hit, at: at)
@@ -61,6 +79,12 @@ extension VidpipeStore {
             }
             return best
         }
+    }
+
+    /// hh:mm:ss.mmm
+    static func clock(_ seconds: Double) -> String {
+        let ms = Int((max(0, seconds) * 1000).rounded())
+        return String(format: "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
     }
 
     // MARK: The model-call ledger / response cache

@@ -32,6 +32,7 @@ extension VidpipeStore {
         try pool.write { db in
             try Self.deleteOutputs(db, videoID: videoID, stage: stage)
             if let output {
+                if case .embeddings(let vectors) = output { try Self.checkDimensions(db, vectors) }
                 let frames = try FrameIDLookup(db, videoID: videoID, stage: frameStage)
                 for record in output.records {
                     // Every StageRecord type is a StoredRecord (StoredRecords.types; a test checks each kind).
@@ -43,6 +44,22 @@ extension VidpipeStore {
             StoreFaults.afterStageWrite()
         }
         StoreFaults.afterCommit()
+    }
+
+    /// Vectors of one model share one dimension across the store (search compares them with each other):
+    /// a result whose vectors disagree with those stored for their model is refused.
+    static func checkDimensions(_ db: Database, _ vectors: [Embedding]) throws {
+        var dims: [String: Int] = [:]
+        for vector in vectors where !vector.vector.isEmpty { dims[vector.model] = dims[vector.model] ?? vector.vector.count }
+        for (model, dim) in dims {
+            if let odd = vectors.first(where: { $0.model == model && !$0.vector.isEmpty && $0.vector.count != dim }) {
+                throw StoreError.embeddingDimension(model: model, stored: dim, got: odd.vector.count)
+            }
+            if let stored = try Int.fetchOne(db, sql: "SELECT dim FROM embeddings WHERE model = ? AND dim != ? LIMIT 1",
+                                             arguments: [model, dim]) {
+                throw StoreError.embeddingDimension(model: model, stored: stored, got: dim)
+            }
+        }
     }
 
     /// In ONE transaction: delete the stage's output rows and upsert `stage_results` with `status`

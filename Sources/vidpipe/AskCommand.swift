@@ -135,6 +135,22 @@ struct AskCommand: ParsableCommand {
         let embedding = ModelChoice.choose(graph, types: [EmbedText.self], preferred: nil)
         let embeddingModel = embedding?.provider == choice.provider ? embedding?.model : nil
         var videoOptions = VideoAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
+        // Frame vectors rank shots by the text tower of the frame stage's model, with that stage's provider.
+        let frameSources = FrameSearch.sources(graph)
+        var frameClients: [String: any ModelProvider] = [choice.provider: client]
+        for name in Set(frameSources.map(\.provider)) where frameClients[name] == nil {
+            frameClients[name] = try ModelChoice.client(graph, name: name, store: store, factory: ModelProviders.openAI)
+        }
+        defer { for (name, other) in frameClients where name != choice.provider { other.shutdown() } }
+        if !frameSources.isEmpty {
+            let clients = frameClients
+            videoOptions.frames = VideoAsk.FrameVectors(sources: frameSources) { name in
+                guard let found = clients[name] else {
+                    throw ModelProviderError(kind: .configuration, provider: name, message: "provider '\(name)' is not defined")
+                }
+                return found
+            }
+        }
         videoOptions.maxShots = shots ?? 12
         videoOptions.maxTokens = maxTokens
         if noImages { videoOptions.maxImages = 0 }

@@ -13,7 +13,9 @@ struct SearchCommand: ParsableCommand {
             QUERY uses SQLite FTS5 syntax: words (all must match, any order), "an exact phrase", prefix*, \
             OR, NOT, NEAR(word1 word2, 5). Results are best first: video, kind, time (hh:mm:ss.mmm), snippet. \
             With --pipeline, and embeddings in the store (an embed.text stage), the query is also embedded with \
-            the same model and vector hits are merged in; --semantic ranks by vector similarity alone.
+            the same model and vector hits are merged in; with an embed.frames stage, the query is also embedded by \
+            the text tower of the frame stage's model (same provider, same model, same dimension) and matching frames \
+            are merged in as kind `frame`. --semantic ranks by vector similarity alone.
             """)
 
     @Argument(help: "What to look for.")
@@ -23,7 +25,7 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var models: ModelOptions
 
-    @Flag(name: .long, help: "Rank moments by embedding similarity to the query (needs --pipeline and an embed.text stage's vectors).")
+    @Flag(name: .long, help: "Rank moments by embedding similarity to the query (needs --pipeline and the vectors of an embed.text or embed.frames stage).")
     var semantic = false
 
     @Option(help: ArgumentHelp("Only this kind of text: \(VidpipeStore.searchKinds.map(\.rawValue).joined(separator: ", ")).", valueName: "kind"))
@@ -41,7 +43,7 @@ struct SearchCommand: ParsableCommand {
         }
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
         if semantic && models.pipeline == nil {
-            throw ValidationError("--semantic needs --pipeline FILE: the pipeline whose embed.text stage and provider made the vectors")
+            throw ValidationError("--semantic needs --pipeline FILE: the pipeline whose embed.text or embed.frames stage and provider made the vectors")
         }
     }
 
@@ -51,18 +53,15 @@ struct SearchCommand: ParsableCommand {
         return store.resolvedPath
     }
 
-    /// Vector hits when the pipeline names an embedding model and the store has its vectors; nil otherwise.
-    func vectorHits(_ graph: PipelineGraph, _ db: VidpipeStore) throws -> [SearchHit]? {
+    /// Vector hits over the `embed.text` vectors when the pipeline names an embedding model and the store has
+    /// its vectors; nil otherwise, with the reason in `problem`.
+    func vectorHits(_ graph: PipelineGraph, _ db: VidpipeStore, problem: inout String?) throws -> [SearchHit]? {
         let choice = ModelChoice.choose(graph, types: [EmbedText.self], preferred: models.provider)
         let stored = try db.embeddingModels()
         guard let provider = choice?.provider,
               let model = models.model ?? choice?.model ?? stored.first, stored.contains(model) else {
-            if semantic {
-                printError("error: no embeddings to search in \(db.path)"
-                           + (stored.isEmpty ? "" : " for that model (stored: \(stored.joined(separator: ", ")))")
-                           + "\n  hint: add an embed.text stage (provider + model) to the pipeline and run it")
-                throw ExitCode(1)
-            }
+            problem = "no text embeddings to search in \(db.path)"
+                + (stored.isEmpty ? "" : " for that model (stored: \(stored.joined(separator: ", ")))")
             return nil
         }
         let client = try ModelChoice.client(graph, name: provider, store: db, factory: ModelProviders.openAI)
@@ -70,13 +69,27 @@ struct SearchCommand: ParsableCommand {
         do {
             return try HybridSearch.semantic(query, store: db, provider: client, model: model, kind: kind, limit: limit)
         } catch let error as ModelProviderError {
-            if semantic {
-                printError("error: \(error.message)")
-                throw ExitCode(1)
-            }
-            printError("warning: full-text results only: \(error.message)")
+            if semantic { problem = error.message } else { printError("warning: full-text results only: \(error.message)") }
             return nil
         }
+    }
+
+    /// Frame hits: the query embedded by each `embed.frames` stage's provider and model (the text tower of the
+    /// model that embedded the frames) against that model's frame vectors; nil when there are none to search.
+    func frameHits(_ graph: PipelineGraph, _ db: VidpipeStore) -> [SearchHit]? {
+        guard kind == nil else { return nil }
+        let sources = FrameSearch.sources(graph, provider: models.provider)
+        guard !sources.isEmpty else { return nil }
+        var clients: [String: any ModelProvider] = [:]
+        defer { for client in clients.values { client.shutdown() } }
+        let outcome = FrameSearch.search(query, sources: sources, store: db, limit: limit) { name in
+            if let client = clients[name] { return client }
+            let client = try ModelChoice.client(graph, name: name, store: db, factory: ModelProviders.openAI)
+            clients[name] = client
+            return client
+        }
+        for note in outcome.notes { printError("note: \(note)") }
+        return outcome.searched ? outcome.hits : nil
     }
 
     func run() throws {
@@ -92,8 +105,22 @@ struct SearchCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        if let graph, let vectors = try vectorHits(graph, db) {
-            hits = semantic ? vectors : HybridSearch.merge(hits, vectors, limit: limit)
+        if let graph {
+            var problem: String?
+            let vectors = try vectorHits(graph, db, problem: &problem)
+            let frames = frameHits(graph, db)
+            if semantic && vectors == nil && frames == nil {
+                printError("error: \(problem ?? "no embeddings to search in \(db.path)")"
+                           + "\n  hint: add an embed.text stage (provider + model), or an embed.frames stage with an "
+                           + "image-and-text model, to the pipeline and run it")
+                throw ExitCode(1)
+            }
+            let lists = [vectors, frames].compactMap { $0 }.filter { !$0.isEmpty }
+            if semantic {
+                hits = lists.count == 1 ? lists[0] : HybridSearch.merge(lists, limit: limit)
+            } else if !lists.isEmpty {
+                hits = HybridSearch.merge([hits] + lists, limit: limit)
+            }
         }
         if json {
             try printJSON(hits)

@@ -204,9 +204,9 @@ final class HTTPTransport: Sendable {
         if let apiKey, !apiKey.isEmpty { headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         let http: HTTPClient.Request
         do {
-            http = try HTTPClient.Request(url: request.absolute ? request.path : root + request.path,
-                                          method: request.method == "GET" ? .GET : .POST, headers: headers,
-                                          body: request.method == "GET" ? nil : .bytes(request.body))
+            let base = request.fromServerRoot && root.hasSuffix("/v1") ? String(root.dropLast(3)) : root
+            http = try HTTPClient.Request(url: base + request.path, method: request.method, headers: headers,
+                                          body: request.method == .GET ? nil : .bytes(request.body))
         } catch {
             return .unreachable("the URL \(Secrets.withoutCredentials(root + request.path)) is not valid")
         }

@@ -44,12 +44,6 @@ enum ModelIdentityWire {
         }
         return nil
     }
-
-    /// `http://host:11434` for `http://host:11434/v1`: where Ollama's native API lives.
-    static func origin(of root: String) -> String? {
-        guard root.hasSuffix("/v1") else { return nil }
-        return String(root.dropLast(3))
-    }
 }
 
 extension OpenAIProvider {
@@ -60,13 +54,13 @@ extension OpenAIProvider {
         if let known = memory.identity(model) { return known }
         var identity: String?
         let list = WireRequest(path: ModelIdentityWire.modelsPath, model: model, contentType: "application/json", body: [],
-                               method: "GET")
+                               method: .GET)
         if let response = try? transport.send(list), response.isSuccess {
             identity = ModelIdentityWire.parse(response.body, model: model)
         }
-        if identity == nil, let origin = ModelIdentityWire.origin(of: transport.root) {
-            let tags = WireRequest(path: origin + "/api/tags", model: model, contentType: "application/json", body: [],
-                                   method: "GET", absolute: true)
+        if identity == nil, transport.root.hasSuffix("/v1") {
+            let tags = WireRequest(path: "/api/tags", model: model, contentType: "application/json", body: [],
+                                   method: .GET, fromServerRoot: true)
             if let response = try? transport.send(tags), response.isSuccess {
                 identity = ModelIdentityWire.parseOllamaTags(response.body, model: model)
             }

@@ -207,27 +207,50 @@ public final class OpenAIProvider: ModelProvider {
         }
     }
 
+    /// One or more bodies (`EmbeddingWire.parts`: `messages` sends each image alone), each cached by its own
+    /// hash; the vectors come back in input order.
     func embedBlocking(_ request: EmbeddingRequest) throws(ModelProviderError) -> EmbeddingResult {
         let model = try model(for: request.model)
-        let body = encodeJSON(EmbeddingWire.body(request, model: model))
-        var hash = RequestHash(path: EmbeddingWire.path, model: model, identity: memory.cacheSalt(model))
-        hash.add(bytes: body)
-        let requestHash = hash.finalize()
         let label = "POST \(EmbeddingWire.path)"
         if request.inputs.isEmpty {
             return EmbeddingResult(vectors: [], model: model, usage: TokenUsage(), cached: false)
         }
-        if let stored = cache?.cachedResponse(requestHash: requestHash) {
-            return try parsed(EmbeddingWire.parse(stored, askedModel: model, inputCount: request.inputs.count, cached: true),
-                              label: label, body: stored)
+        var marker = EmbeddingWire.legacyMediaMarker
+        if request.imageFormat == .llamaCpp, request.inputs.contains(where: { if case .jpeg = $0 { true } else { false } }) {
+            marker = memory.mediaMarker(model: model) { [transport] in
+                // A server without /props (or an older build) uses the legacy marker.
+                let props = try? transport.send(EmbeddingWire.propsRequest(model: model))
+                return props.flatMap { $0.isSuccess ? EmbeddingWire.mediaMarker(props: $0.body) : nil }
+                    ?? EmbeddingWire.legacyMediaMarker
+            }
         }
-        let wire = WireRequest(path: EmbeddingWire.path, model: model, contentType: "application/json", body: body)
-        let response = try transport.send(wire)
-        guard response.isSuccess else { throw failure(response, wire) }
-        let result = try parsed(EmbeddingWire.parse(response.body, askedModel: model, inputCount: request.inputs.count,
-                                                    cached: false), label: label, body: response.body)
-        store(response, path: EmbeddingWire.path, model: model, requestHash: requestHash, usage: result.usage)
-        return result
+        var vectors = [[Float]](repeating: [], count: request.inputs.count)
+        var total = TokenUsage()
+        var answered: String?
+        var allCached = true
+        for part in EmbeddingWire.parts(request, model: model, mediaMarker: marker) {
+            let body = encodeJSON(part.body)
+            var hash = RequestHash(path: EmbeddingWire.path, model: model, identity: memory.cacheSalt(model))
+            hash.add(bytes: body)
+            let requestHash = hash.finalize()
+            let result: EmbeddingResult
+            if let stored = cache?.cachedResponse(requestHash: requestHash) {
+                result = try parsed(EmbeddingWire.parse(stored, askedModel: model, inputCount: part.positions.count, cached: true),
+                                    label: label, body: stored)
+            } else {
+                let wire = WireRequest(path: EmbeddingWire.path, model: model, contentType: "application/json", body: body)
+                let response = try transport.send(wire)
+                guard response.isSuccess else { throw failure(response, wire) }
+                result = try parsed(EmbeddingWire.parse(response.body, askedModel: model, inputCount: part.positions.count,
+                                                        cached: false), label: label, body: response.body)
+                store(response, path: EmbeddingWire.path, model: model, requestHash: requestHash, usage: result.usage)
+                allCached = false
+            }
+            for (position, vector) in zip(part.positions, result.vectors) { vectors[position] = vector }
+            total = total + result.usage
+            answered = answered ?? result.model
+        }
+        return EmbeddingResult(vectors: vectors, model: answered ?? model, usage: total, cached: allCached)
     }
 
     // MARK: Helpers

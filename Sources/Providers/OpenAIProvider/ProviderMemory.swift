@@ -3,7 +3,7 @@ import Synchronization
 
 /// What a provider learned about its server's models, kept for the provider's lifetime: the richest
 /// response format each model accepted, which models refuse images, which refuse `verbose_json`, which
-/// models the server said it does not serve.
+/// models the server said it does not serve, the media marker of llama.cpp's `GET /props` per model.
 final class ProviderMemory: Sendable {
     private struct Learned {
         var formatCeiling: [String: FormatStep] = [:]
@@ -14,6 +14,7 @@ final class ProviderMemory: Sendable {
         var identities: [String: String?] = [:]
         /// Added to the request hashes of a model whose identity changed (see `keepCachedAnswersApart`).
         var cacheSalts: [String: String] = [:]
+        var mediaMarkers: [String: String] = [:]
     }
 
     private let learned = Mutex(Learned())
@@ -43,4 +44,11 @@ final class ProviderMemory: Sendable {
     func rememberIdentity(_ identity: String?, model: String) { learned.withLock { $0.identities[model] = .some(identity) } }
     func cacheSalt(_ model: String) -> String? { learned.withLock { $0.cacheSalts[model] } }
     func setCacheSalt(_ salt: String, model: String) { learned.withLock { $0.cacheSalts[model] = salt } }
+    /// The media marker for `model`, looked up (`lookUp`) on first use and kept.
+    func mediaMarker(model: String, lookUp: () -> String) -> String {
+        if let known = learned.withLock({ $0.mediaMarkers[model] }) { return known }
+        let marker = lookUp()
+        learned.withLock { $0.mediaMarkers[model] = marker }
+        return marker
+    }
 }

@@ -8,13 +8,13 @@ struct WireRequest: Sendable {
     var model: String
     var contentType: String
     var body: [UInt8]
-    /// `GET` for lookups (`/models`); `POST` for every model call.
-    var method = "POST"
-    /// `path` is a whole URL (Ollama's `/api/tags`, beside its `/v1`).
-    var absolute = false
+    /// POST, except for lookups such as llama.cpp's `GET /props`.
+    var method: HTTPMethod = .POST
+    /// True: `path` is relative to the server's root (the base URL without its `/v1`), as `/props` is.
+    var fromServerRoot = false
 
     /// `POST /chat/completions`, as messages and logs name the call.
-    var label: String { "\(method) \(path)" }
+    var label: String { "\(method.rawValue) \(path)" }
 }
 
 /// An answer the transport hands back: a 2xx, or a 4xx other than 429 (those are never retried, and the

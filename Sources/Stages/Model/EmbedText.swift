@@ -89,17 +89,25 @@ enum EmbeddingBatches {
         var input: EmbeddingInput
     }
 
+    /// `failureLabel`: when set, a refused batch fails as "LABEL at 1.000–3.000 s (format F): what the server said".
     static func embed(_ moments: [Moment], provider: any ModelProvider, model: String?, batchSize: Int, width: Int,
-                      unit: String) throws -> [Embedding] {
+                      unit: String, imageFormat: ImageEmbeddingFormat = .dataURI, failureLabel: String? = nil) throws -> [Embedding] {
         let batches = stride(from: 0, to: moments.count, by: batchSize).map {
             Array(moments[$0..<min(moments.count, $0 + batchSize)])
         }
         let results = parallelMap(batches, width: width) { batch in
-            try provider.embed(EmbeddingRequest(model: model, inputs: batch.map(\.input)))
+            try provider.embed(EmbeddingRequest(model: model, inputs: batch.map(\.input), imageFormat: imageFormat))
         }
         var vectors: [Embedding] = []
         for (batch, result) in zip(batches, results) {
-            let answer = try result.get()
+            let answer: EmbeddingResult
+            do {
+                answer = try result.get()
+            } catch let error as ModelProviderError where failureLabel != nil {
+                let from = batch.first?.start ?? 0, to = batch.last?.end ?? 0
+                let times = from == to ? String(format: "%.3f s", from) : String(format: "%.3f–%.3f s", from, to)
+                throw StageModelError("\(failureLabel!) at \(times) (format \(imageFormat.rawValue)): \(error.message)")
+            }
             guard answer.vectors.count == batch.count else {
                 throw StageModelError("the server returned \(answer.vectors.count) vectors for \(batch.count) \(unit)")
             }
@@ -107,6 +115,26 @@ enum EmbeddingBatches {
                 vectors.append(Embedding(refKind: moment.kind, start: moment.start, end: moment.end, text: moment.text,
                                          vector: vector, model: answer.model))
             }
+        }
+        return vectors
+    }
+
+    /// The vectors of one stage result all have `dimension` numbers, all finite, and come from one model:
+    /// anything else fails the stage (nothing is stored) instead of mixing spaces in the store.
+    static func consistent(_ vectors: [Embedding], dimension: Int, stage: String) throws -> [Embedding] {
+        if let odd = vectors.first(where: { $0.vector.count != dimension }) {
+            throw StageModelError("\(stage): the server returned a \(odd.vector.count)-dimensional vector at "
+                                  + String(format: "%.3f s", odd.start) + " where its check gave \(dimension) dimensions; "
+                                  + "nothing stored (is another model answering behind the same name?)")
+        }
+        if let odd = vectors.first(where: { !$0.vector.allSatisfy(\.isFinite) }) {
+            throw StageModelError("\(stage): the server returned a vector with NaN or infinite values at "
+                                  + String(format: "%.3f s", odd.start) + "; nothing stored")
+        }
+        let models = Set(vectors.map(\.model))
+        if models.count > 1 {
+            throw StageModelError("\(stage): the server answered with several models (\(models.sorted().joined(separator: ", "))) "
+                                  + "in one stage; nothing stored (name one model with `model:`)")
         }
         return vectors
     }
