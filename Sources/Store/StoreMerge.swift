@@ -296,7 +296,8 @@ struct ShardMerge {
             .map { MergeConflict(path: $0["path"], stage: $0["stage"], kept: .target, shard: shard) }
     }
 
-    /// The rows no video owns: model calls (by request hash) and runs (each once).
+    /// The rows no video owns: model calls (by request hash), model identities (by stage and fingerprint)
+    /// and runs (each once).
     mutating func mergeShared(_ db: Database) throws {
         let calls = list("model_calls")
         try db.execute(sql: """
@@ -304,6 +305,14 @@ struct ShardMerge {
             ON CONFLICT (request_hash) DO NOTHING
             """)
         report.modelCallsAdded = db.changesCount
+        // Which model identity each model stage's fingerprint was made with (for `vidpipe status`).
+        try db.execute(sql: """
+            INSERT INTO main.model_identities (stage, fingerprint, provider, model, identity, fresh, first_seen_at, seen_at)
+            SELECT stage, fingerprint, provider, model, identity, fresh, first_seen_at, seen_at
+            FROM merge_shard.model_identities WHERE true
+            ON CONFLICT (stage, fingerprint) DO UPDATE SET first_seen_at = min(first_seen_at, excluded.first_seen_at),
+                seen_at = max(seen_at, excluded.seen_at)
+            """)
         let runs = list("runs")
         let same = columns["runs", default: []].map { "r.\($0) IS s.\($0)" }.joined(separator: " AND ")
         try db.execute(sql: """

@@ -125,6 +125,10 @@ struct RealModelTests {
             #expect(0 <= start && start <= end && end <= duration)
         }
 
+        // The served model's identity (the GGUF's metadata) recorded for each model stage, at its baseline.
+        let identities = try runCommand("sqlite3", [db, "SELECT DISTINCT identity FROM model_identities"])
+        #expect(identities.hasPrefix("gguf:{") && identities.contains("\"n_params\":134515008"), "\(identities)")
+
         // Usage counted from the server's own token counts.
         let status = try CLITests.vidpipe(["status", "--db", db, "--json"])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
