@@ -95,6 +95,33 @@ public struct ParameterField<Root: StageParameters>: Sendable {
                   text: { ParameterText.of($0) })
     }
 
+    /// A key added to a type after results were stored with it: left out of the encoded JSON (what the
+    /// fingerprint hashes) while it holds its default, so adding it reruns nothing that was done.
+    public static func omittingDefault<Value: Codable & Sendable & Equatable>(
+        _ name: String, _ keyPath: any WritableKeyPath<Root, Value> & Sendable, _ type: String,
+        defaultText: String? = nil, _ summary: String
+    ) -> ParameterField {
+        ParameterField(name, keyPath, type, defaultText, summary,
+                       read: { try $0.decode(Value.self, forKey: $1) },
+                       write: { value, container, key in
+                           if value != Root()[keyPath: keyPath] { try container.encode(value, forKey: key) }
+                       },
+                       text: { ParameterText.of($0) })
+    }
+
+    /// `omittingDefault` for a key that names one of a closed set of choices.
+    public static func omittingDefault<Choice: RawRepresentable & CaseIterable & Codable & Sendable & Equatable>(
+        _ name: String, _ keyPath: any WritableKeyPath<Root, Choice> & Sendable, _ type: String,
+        defaultText: String? = nil, _ summary: String
+    ) -> ParameterField where Choice.RawValue == String {
+        ParameterField(name, keyPath, type, defaultText, summary,
+                       read: { try $0.decodeChoice(Choice.self, forKey: $1) },
+                       write: { value, container, key in
+                           if value != Root()[keyPath: keyPath] { try container.encode(value, forKey: key) }
+                       },
+                       text: { ParameterText.of($0) })
+    }
+
     /// The docs row: the default is the text of `Root()`'s value, unless `defaultText` stands in for it.
     var documentation: ParameterDoc {
         ParameterDoc(name, type, default: defaultText ?? text(Root()), summary)
