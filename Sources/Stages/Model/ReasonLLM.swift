@@ -30,6 +30,8 @@ public struct ReasonLLM: StageType {
         public var frequencyPenalty = 0.0
         public var outDir = ""
         public var chaptersFile = true
+        /// Few-shot record excerpt → answer pairs, sent as turns before the real request.
+        public var examples: [RecordExample] = []
 
         public init() {}
 
@@ -64,6 +66,12 @@ public struct ReasonLLM: StageType {
                 throw ParameterError(key: "prompt", "unknown placeholder {{\(first)}}",
                                      hint: "placeholders: " + ReasonLLM.placeholders.map { "{{\($0)}}" }.joined(separator: ", "))
             }
+            if examples.count > 16 {
+                throw ParameterError(key: "examples", "\(examples.count) examples; at most 16 are sent", hint: "keep the few that show the answer best")
+            }
+            for (n, example) in examples.enumerated() {
+                try example.check(n, json: task == .chapters || task == .tags || task == .qa || schema != nil)
+            }
         }
 
         public static let fields: [ParameterField<Parameters>] = [
@@ -86,6 +94,9 @@ public struct ReasonLLM: StageType {
             ParameterField("out_dir", \.outDir, "path",
                            "chapters: where VIDEO.chapters.vtt goes; empty: next to the video, relative: from the video's directory"),
             ParameterField("chapters_file", \.chaptersFile, "true | false", "chapters: write the WebVTT chapters file"),
+            .omittingDefault("examples", \.examples, "list of {record, answer}",
+                             "few-shot examples (at most 16): a record excerpt and the answer wanted, sent as user/assistant turns "
+                                + "before each request (JSON answers for chapters, tags, qa and custom with a schema)"),
         ]
     }
 
@@ -299,7 +310,9 @@ struct Reasoner: Sendable {
             }
             parts.append(.text(prompt))
         }
-        return ChatRequest(model: model, messages: [.system(VideoRecordText.systemMessage), ChatMessage(role: .user, parts: parts)],
+        // Few-shot examples first: the same instruction after each excerpt, the wanted answer as the model's turn.
+        let examples = parameters.examples.flatMap { $0.turns(prompt: prompt) }
+        return ChatRequest(model: model, messages: [.system(VideoRecordText.systemMessage)] + examples + [ChatMessage(role: .user, parts: parts)],
                            maxTokens: parameters.maxTokens, temperature: parameters.temperature,
                            frequencyPenalty: parameters.frequencyPenalty == 0 ? nil : parameters.frequencyPenalty)
     }
