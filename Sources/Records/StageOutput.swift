@@ -70,6 +70,9 @@ public enum StageOutput: Sendable, Equatable {
         case .captions(let captions):
             let reused = captions.filter { $0.reusedFrom != nil }.count
             let models = Set(captions.map(\.model)).sorted().joined(separator: ", ")
+            if captions.contains(where: { $0.end != nil }) {
+                return "\(captions.count) shots captioned" + (models.isEmpty ? "" : "; model \(models)")
+            }
             return "\(captions.count - reused) frames captioned, \(reused) reused (perceptual hash match)"
                 + (models.isEmpty ? "" : "; model \(models)")
         case .reasoning(let items):

@@ -81,10 +81,14 @@ public struct FrameCaption: StageRecord {
     public var model: String
     /// When the caption was reused from an earlier, perceptually identical frame: that frame's time.
     public var reusedFrom: Double?
-    public init(time: Double, text: String, model: String, reusedFrom: Double? = nil) {
+    /// Where a caption describes more than its frame (`frames.caption` with `per: shot`): the end of
+    /// the span it describes, from `time`; nil for one frame's caption.
+    public var end: Double?
+    public init(time: Double, text: String, model: String, reusedFrom: Double? = nil, end: Double? = nil) {
         self.time = time
         self.text = text
         self.model = model
         self.reusedFrom = reusedFrom
+        self.end = end
     }
 }

@@ -218,16 +218,18 @@ extension FrameCaption: StoredRecord {
     static let export = ExportShape.columns(
         key: "captions", select: "start_s, end_s, frame_id, text, model, reused_from_s")
     public init(row: Row) {
-        self.init(time: row["start_s"], text: row["text"], model: row["model"] ?? "", reusedFrom: row["reused_from_s"])
+        let start: Double = row["start_s"], end: Double = row["end_s"]
+        self.init(time: start, text: row["text"], model: row["model"] ?? "", reusedFrom: row["reused_from_s"],
+                  end: end != start ? end : nil)
     }
     func encode(to container: inout PersistenceContainer) {
         container["start_s"] = time
-        container["end_s"] = time
+        container["end_s"] = end ?? time
         container["text"] = text
         container["model"] = model
         container["reused_from_s"] = reusedFrom
     }
-    var searchEntry: SearchEntry? { SearchEntry(kind: .caption, text: text, start: time, end: time) }
+    var searchEntry: SearchEntry? { SearchEntry(kind: .caption, text: text, start: time, end: end ?? time) }
     var frameTime: Double? { time }
 }
 

@@ -33,6 +33,7 @@ struct ParameterPinTests {
         "timeline.fuse": #"{"min_overlap":0.25}"#,
         "reason.llm": #"{"chapters_file":true,"context_tokens":6000,"max_tokens":1024,"model":"","out_dir":"","prompt":"","questions":[],"task":"summary","temperature":0.2}"#,
         "embed.text": #"{"batch_size":32,"max_chars":2000,"model":""}"#,
+        "reason.shot": #"{"max_images":4,"max_tokens":300,"model":"","prompt":"","temperature":0.2}"#,
         "embed.frames": #"{"batch_size":8,"format":"auto","model":""}"#,
     ]
 

@@ -27,9 +27,6 @@ public struct ParameterField<Root: StageParameters>: Sendable {
     let decode: @Sendable (inout Root, KeyedDecodingContainer<ParameterKey>) throws -> Void
     let encode: @Sendable (Root, inout KeyedEncodingContainer<ParameterKey>) throws -> Void
     private let text: @Sendable (Root) -> String
-    /// A key added after its stage shipped: left out of the encoded (fingerprinted) JSON while it holds its
-    /// default, so adding it reruns no stored result; set with `addedLater()`.
-    private(set) var omittedWhileDefault = false
 
     private init<Value>(
         _ name: String, _ keyPath: any WritableKeyPath<Root, Value> & Sendable, _ type: String, _ defaultText: String?, _ summary: String,
@@ -98,15 +95,32 @@ public struct ParameterField<Root: StageParameters>: Sendable {
                   text: { ParameterText.of($0) })
     }
 
-    /// This key, left out of the fingerprinted JSON while it holds its default (for a key added to a shipped stage).
-    public func addedLater() -> Self {
-        var copy = self
-        copy.omittedWhileDefault = true
-        return copy
+    /// A key added to a type after results were stored with it: left out of the encoded JSON (what the
+    /// fingerprint hashes) while it holds its default, so adding it reruns nothing that was done.
+    public static func omittingDefault<Value: Codable & Sendable & Equatable>(
+        _ name: String, _ keyPath: any WritableKeyPath<Root, Value> & Sendable, _ type: String,
+        defaultText: String? = nil, _ summary: String
+    ) -> ParameterField {
+        ParameterField(name, keyPath, type, defaultText, summary,
+                       read: { try $0.decode(Value.self, forKey: $1) },
+                       write: { value, container, key in
+                           if value != Root()[keyPath: keyPath] { try container.encode(value, forKey: key) }
+                       },
+                       text: { ParameterText.of($0) })
     }
 
-    /// True when `root` holds the default value for this key (compared as written in docs and messages).
-    func holdsDefault(_ root: Root) -> Bool { text(root) == text(Root()) }
+    /// `omittingDefault` for a key that names one of a closed set of choices.
+    public static func omittingDefault<Choice: RawRepresentable & CaseIterable & Codable & Sendable & Equatable>(
+        _ name: String, _ keyPath: any WritableKeyPath<Root, Choice> & Sendable, _ type: String,
+        defaultText: String? = nil, _ summary: String
+    ) -> ParameterField where Choice.RawValue == String {
+        ParameterField(name, keyPath, type, defaultText, summary,
+                       read: { try $0.decodeChoice(Choice.self, forKey: $1) },
+                       write: { value, container, key in
+                           if value != Root()[keyPath: keyPath] { try container.encode(value, forKey: key) }
+                       },
+                       text: { ParameterText.of($0) })
+    }
 
     /// The docs row: the default is the text of `Root()`'s value, unless `defaultText` stands in for it.
     var documentation: ParameterDoc {
@@ -128,9 +142,7 @@ extension StageParameters {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: ParameterKey.self)
-        for field in Self.fields where !(field.omittedWhileDefault && field.holdsDefault(self)) {
-            try field.encode(self, &container)
-        }
+        for field in Self.fields { try field.encode(self, &container) }
     }
 
     /// Every accepted key, for validation of unknown keys and for docs, in the order of `fields`.

@@ -13,6 +13,7 @@ public enum StageRegistry {
         FramesCaption.self,
         TimelineFuse.self,
         ReasonLLM.self,
+        ReasonShot.self,
         EmbedText.self,
         EmbedFrames.self,
     ]

@@ -31,6 +31,8 @@ public struct ReasonLLM: StageType {
         public var outDir = ""
         public var chaptersFile = true
         public var jsonFile = true
+        /// Few-shot record excerpt → answer pairs, sent as turns before the real request.
+        public var examples: [RecordExample] = []
 
         public init() {}
 
@@ -65,6 +67,12 @@ public struct ReasonLLM: StageType {
                 throw ParameterError(key: "prompt", "unknown placeholder {{\(first)}}",
                                      hint: "placeholders: " + ReasonLLM.placeholders.map { "{{\($0)}}" }.joined(separator: ", "))
             }
+            if examples.count > 16 {
+                throw ParameterError(key: "examples", "\(examples.count) examples; at most 16 are sent", hint: "keep the few that show the answer best")
+            }
+            for (n, example) in examples.enumerated() {
+                try example.check(n, json: task == .chapters || task == .tags || task == .qa || schema != nil)
+            }
         }
 
         public static let fields: [ParameterField<Parameters>] = [
@@ -79,16 +87,19 @@ public struct ReasonLLM: StageType {
             ParameterField("model", \.model, "string", "model name on the server (e.g. llama3.2); empty: the provider's `model`"),
             ParameterField("max_tokens", \.maxTokens, "integer", "longest answer, in tokens"),
             ParameterField("temperature", \.temperature, "number 0–2", "sampling temperature; low keeps answers factual and repeatable"),
-            ParameterField("frequency_penalty", \.frequencyPenalty, "number −2–2",
+            .omittingDefault("frequency_penalty", \.frequencyPenalty, "number −2–2",
                            "OpenAI's frequency_penalty: above 0 keeps a small local model from repeating itself until max_tokens "
-                              + "(0.5–1 helps SmolLM2-class models); 0: not sent").addedLater(),
+                              + "(0.5–1 helps SmolLM2-class models); 0: not sent"),
             ParameterField("context_tokens", \.contextTokens, "integer",
                            "budget for the record in one prompt (about 4 characters a token); a longer record is summarised in parts first"),
             ParameterField("out_dir", \.outDir, "path",
                            "where VIDEO.chapters.vtt, VIDEO.summary.json and VIDEO.tags.json go; empty: next to the video, relative: from the video's directory"),
             ParameterField("chapters_file", \.chaptersFile, "true | false", "chapters: write the WebVTT chapters file"),
-            ParameterField("json_file", \.jsonFile, "true | false",
-                           "summary and tags: also write VIDEO.summary.json / VIDEO.tags.json (never over a file vidpipe did not write)").addedLater(),
+            .omittingDefault("json_file", \.jsonFile, "true | false",
+                             "summary and tags: also write VIDEO.summary.json / VIDEO.tags.json (never over a file vidpipe did not write)"),
+            .omittingDefault("examples", \.examples, "list of {record, answer}",
+                             "few-shot examples (at most 16): a record excerpt and the answer wanted, sent as user/assistant turns "
+                                + "before each request (JSON answers for chapters, tags, qa and custom with a schema)"),
         ]
     }
 
@@ -310,7 +321,9 @@ struct Reasoner: Sendable {
             }
             parts.append(.text(prompt))
         }
-        return ChatRequest(model: model, messages: [.system(VideoRecordText.systemMessage), ChatMessage(role: .user, parts: parts)],
+        // Few-shot examples first: the same instruction after each excerpt, the wanted answer as the model's turn.
+        let examples = parameters.examples.flatMap { $0.turns(prompt: prompt) }
+        return ChatRequest(model: model, messages: [.system(VideoRecordText.systemMessage)] + examples + [ChatMessage(role: .user, parts: parts)],
                            maxTokens: parameters.maxTokens, temperature: parameters.temperature,
                            frequencyPenalty: parameters.frequencyPenalty == 0 ? nil : parameters.frequencyPenalty)
     }

@@ -83,7 +83,7 @@ public struct TimelineFuse: StageType {
         }
         for caption in captions.sorted(by: { $0.time < $1.time }) where !caption.text.isEmpty {
             if let i = shotIndex(at: caption.time) {
-                records[i].captions.append(TimedText(start: caption.time, end: caption.time, text: caption.text))
+                records[i].captions.append(TimedText(start: caption.time, end: caption.end ?? caption.time, text: caption.text))
             }
         }
         for text in ocr.sorted(by: { $0.time < $1.time }) where !text.text.isEmpty {
