@@ -35,9 +35,9 @@ struct ModelAnswerLimitsTests {
         #expect(schema["properties"]?["tags"]?["items"]?["maxLength"] == .number(30))
         // Bounded by max_tokens too: 96 tokens hold 7 tags.
         #expect(ReasonLLM.tagsSchema(maxTokens: 96)["properties"]?["tags"]?["maxItems"] == .number(7))
-        #expect(ReasonLLM.chaptersSchema(duration: 3600, maxTokens: 400)["properties"]?["chapters"]?["maxItems"] == .number(4))
+        #expect(ReasonLLM.chaptersSchema(duration: 3600, maxTokens: 400)["properties"]?["chapters"]?["maxItems"] == .number(3))
         #expect(ReasonLLM.chaptersSchema(duration: 3600, maxTokens: 8000)["properties"]?["chapters"]?["maxItems"] == .number(60))
-        #expect(ReasonLLM.answerSchema(maxTokens: 200)["properties"]?["answer"]?["maxLength"] == .number(336))
+        #expect(ReasonLLM.answerSchema(maxTokens: 200)["properties"]?["answer"]?["maxLength"] == .number(224))
         for task in [ReasoningTask.chapters, .qa] {
             let asked = FakeModelProvider { _, _ in "{}" }
             var q = ReasonLLM.Parameters()

@@ -26,7 +26,7 @@ import TestSupport
         #expect(report.failures == [.init(path: "/v/b.mp4", error: "no decodable stream")])
 
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
-        #expect(Set(json?.keys ?? [:].keys) == ["videos", "stages", "failures", "models"])
+        #expect(Set(json?.keys ?? [:].keys) == ["videos", "stages", "failures", "models", "stale_models"])
         let videos = json?["videos"] as? [String: Int]
         #expect(videos == ["done": 1, "failed": 1, "pending": 1])
         let stages = json?["stages"] as? [[String: Any]]

@@ -112,14 +112,8 @@ extension ReasonLLM {
             return try answer(question, records: records, images: images, provider: provider, model: model, title: title,
                               duration: duration, contextTokens: contextTokens, maxTokens: maxTokens)
         }
-        var parameters = Parameters()
-        parameters.task = .qa
-        parameters.questions = [question]
-        parameters.model = model ?? ""
-        parameters.contextTokens = contextTokens
-        parameters.maxTokens = maxTokens
-        let reasoner = Reasoner(provider: provider, parameters: parameters, title: title, duration: duration, stage: "ask",
-                                images: images)
+        let reasoner = askReasoner(question, images: images, provider: provider, model: model, title: title,
+                                   duration: duration, contextTokens: contextTokens, maxTokens: maxTokens)
         let record = try reasoner.condensed(records.map { (start: $0.start, end: $0.end, text: VideoRecordText.render($0)) })
         let values = ["title": title, "duration": String(format: "%.1f", duration), "question": question]
         let request = history.applied(to: reasoner.request(record, PromptTemplate.render(defaultPrompt(.qa), values)))
@@ -142,10 +136,10 @@ extension ReasonLLM {
     static let askLimitSetting = "`--max-tokens`"
 
     /// Bounded like the stages' schemas: at most 8 citations (those naming no moment sent are dropped
-    /// afterwards), an answer the rest of `max_tokens` holds (about 3 characters a token, 20 tokens a citation).
+    /// afterwards), an answer the rest of `max_tokens` holds (2 characters a token, 20 tokens a citation).
     static func archiveAnswerSchema(maxTokens: Int) -> JSONValue {
         let most = 8
-        let characters = max(40, min(2000, (maxTokens - 24 - 20 * most) * 3))
+        let characters = max(40, min(2000, (maxTokens - 24 - 20 * most) * 2))
         return .object([
         "type": .string("object"), "required": .array([.string("answer"), .string("citations")]),
         "properties": .object([

@@ -21,6 +21,19 @@ extension ReasonLLM {
     public static func answer(_ question: String, records: [FusedShot], images: [(time: Double, jpeg: [UInt8])],
                               provider: any ModelProvider, model: String?, title: String, duration: Double,
                               contextTokens: Int, maxTokens: Int) throws -> VideoAnswer {
+        let reasoner = askReasoner(question, images: images, provider: provider, model: model, title: title,
+                                   duration: duration, contextTokens: contextTokens, maxTokens: maxTokens)
+        let record = try reasoner.condensed(records.map { (start: $0.start, end: $0.end, text: VideoRecordText.render($0)) })
+        let values = ["title": title, "duration": String(format: "%.1f", duration)]
+        guard let answer = try reasoner.answers([question], record: record, values: values).first else {
+            throw StageModelError("the model gave no answer")
+        }
+        return answer
+    }
+
+    /// The qa task's reasoner for one question of `vidpipe ask` (its `--max-tokens` named when an answer is cut).
+    static func askReasoner(_ question: String, images: [(time: Double, jpeg: [UInt8])], provider: any ModelProvider,
+                            model: String?, title: String, duration: Double, contextTokens: Int, maxTokens: Int) -> Reasoner {
         var parameters = Parameters()
         parameters.task = .qa
         parameters.questions = [question]
@@ -30,12 +43,7 @@ extension ReasonLLM {
         var reasoner = Reasoner(provider: provider, parameters: parameters, title: title, duration: duration, stage: "ask",
                                 images: images)
         reasoner.limitSetting = askLimitSetting
-        let record = try reasoner.condensed(records.map { (start: $0.start, end: $0.end, text: VideoRecordText.render($0)) })
-        let values = ["title": title, "duration": String(format: "%.1f", duration)]
-        guard let answer = try reasoner.answers([question], record: record, values: values).first else {
-            throw StageModelError("the model gave no answer")
-        }
-        return answer
+        return reasoner
     }
 
     /// The rough token count of a record as prompts render it.

@@ -131,14 +131,14 @@ public struct ReasonLLM: StageType {
 
     // Every built-in schema is bounded (item counts, string lengths) to what fits in `max_tokens`, so
     // grammar-constrained decoding (llama.cpp, vLLM, Ollama) closes the JSON on its own instead of adding
-    // items until max_tokens cuts it. Sizes are budgeted at about 3 characters a token, plus a few tokens
-    // of quotes, commas and indentation an item.
+    // items until max_tokens cuts it. Free text is budgeted at 2 characters a token (SmolLM2 spent about 3
+    // on repetitive English, indentation included), items at a few tokens of quotes, commas and indentation.
 
     /// Chapters: at most one per 30 s of video (at least 4, at most 60) and what `max_tokens` holds at
-    /// about 90 tokens a chapter; titles up to 60 characters, summaries up to 200.
+    /// about 125 tokens a chapter; titles up to 60 characters, summaries up to 160.
     static func chaptersSchema(duration: Double, maxTokens: Int = 1024) -> JSONValue {
         let byDuration = max(4, min(60, Int(duration / 30) + 2))
-        let most = max(1, min(byDuration, (maxTokens - 16) / 90))
+        let most = max(1, min(byDuration, (maxTokens - 16) / 125))
         return .object([
             "type": .string("object"), "required": .array([.string("chapters")]),
             "properties": .object(["chapters": .object([
@@ -148,7 +148,7 @@ public struct ReasonLLM: StageType {
                     "properties": .object([
                         "start_s": .object(["type": .string("number")]),
                         "title": .object(["type": .string("string"), "minLength": .number(1), "maxLength": .number(60)]),
-                        "summary": .object(["type": .string("string"), "maxLength": .number(200)]),
+                        "summary": .object(["type": .string("string"), "maxLength": .number(160)]),
                     ]),
                 ]),
             ])]),
@@ -170,7 +170,7 @@ public struct ReasonLLM: StageType {
     /// An answer with up to 8 cited ranges (4 under 400 tokens) and the text `max_tokens` leaves room for.
     static func answerSchema(maxTokens: Int) -> JSONValue {
         let citations = maxTokens < 400 ? 4 : 8
-        let characters = max(40, min(2000, (maxTokens - 24 - 16 * citations) * 3))
+        let characters = max(40, min(2000, (maxTokens - 24 - 16 * citations) * 2))
         return .object([
             "type": .string("object"), "required": .array([.string("answer"), .string("citations")]),
             "properties": .object([
