@@ -37,6 +37,8 @@ public enum TextKind: String, Codable, Sendable, CaseIterable {
 /// What a language model is asked to produce (`reason.llm`'s `task`, `reasoning_outputs.task`).
 public enum ReasoningTask: String, Sendable, Codable, CaseIterable {
     case summary, chapters, tags, qa, custom
+    /// One description per shot from its frames, speech and on-screen text (`reason.shot`, early fusion).
+    case shot
 }
 
 /// A record that a stage produces and the store keeps: it knows its kind and its table.

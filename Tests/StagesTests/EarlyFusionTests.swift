@@ -106,7 +106,7 @@ struct ReasonShotTests {
         #expect(items.map(\.index) == [0, 1, 2])
         #expect(items.map(\.start) == [0, 2, 6] && items.map(\.end) == [2, 6, 8])
         #expect(items.map(\.text) == ["An anchor says good evening under EVENING NEWS.", "A quiet shot.", "A quiet shot."])
-        #expect(items.allSatisfy { $0.model == "qwen2.5vl:3b" && $0.task == .custom })
+        #expect(items.allSatisfy { $0.model == "qwen2.5vl:3b" && $0.task == .shot })
         #expect(items.map(\.json) == [#"{"frames_s":[0.5,1.5],"shot":0}"#, #"{"frames_s":[2,4,5.5],"shot":1}"#, #"{"frames_s":[],"shot":2}"#])
         #expect(note == "1 of 3 shots had more than max_images (3) frames: sampled evenly; 1 shot had no frame and was described from its text alone")
 

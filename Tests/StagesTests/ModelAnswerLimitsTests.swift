@@ -135,3 +135,14 @@ struct ModelAnswerLimitsTests {
         #expect(String(describing: error).contains("has a context of 512 tokens, too small for max_tokens 400"))
     }
 }
+
+@Suite("reason.llm refuses reason.shot's task")
+struct ReasonLLMTaskTests {
+    @Test func taskShotBelongsToReasonShot() {
+        var p = ReasonLLM.Parameters()
+        p.task = .shot
+        let error = #expect(throws: ParameterError.self) { try p.validate() }
+        #expect(error?.key == "task")
+        #expect(error?.message.contains("reason.shot") == true)
+    }
+}

@@ -50,6 +50,9 @@ public struct ReasonLLM: StageType {
                 guard !prompt.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw ParameterError(key: "prompt", "task custom needs a prompt", hint: "write what to ask about the video")
                 }
+            case .shot:
+                throw ParameterError(key: "task", "task shot belongs to the reason.shot stage (frames and text per shot)",
+                                     hint: "use: reason.shot for per-shot descriptions, or task summary | chapters | tags | qa | custom")
             default:
                 if !questions.isEmpty {
                     throw ParameterError(key: "questions", "only task qa takes questions", hint: "set task: qa or remove questions")
@@ -124,7 +127,7 @@ public struct ReasonLLM: StageType {
             return "Answer this question about the video using only the record: {{question}}\n"
                 + "Cite the time ranges (start_s and end_s, in seconds, from the record) your answer rests on. "
                 + "If the record does not answer it, say so and cite nothing."
-        case .custom:
+        case .custom, .shot:
             return ""
         }
     }
@@ -309,6 +312,8 @@ struct Reasoner: Sendable {
                 return ReasoningItem(task: .qa, index: i, start: answer.citations.first?.start_s, end: answer.citations.first?.end_s,
                                      text: answer.answer, json: json.jsonText, model: answer.model)
             }
+        case .shot:
+            throw StageModelError("\(stage): task shot is reason.shot's, not reason.llm's")
         }
     }
 

@@ -103,7 +103,7 @@ public struct ReasonShot: StageType {
                 let (text, result) = try answer.get()
                 let sent = group.sent(limit: parameters.maxImages).map { JSONValue.number($0.time) }
                 let json = JSONValue.object(["shot": .number(Double(shot.index)), "frames_s": .array(sent)])
-                return ReasoningItem(task: .custom, index: shot.index, start: shot.start, end: shot.end, text: text,
+                return ReasoningItem(task: .shot, index: shot.index, start: shot.start, end: shot.end, text: text,
                                      json: json.jsonText, model: result.model)
             }
             return (.reasoning(items), note.isEmpty ? nil : note)
