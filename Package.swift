@@ -116,7 +116,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Stages", "Workers", "TestSupport", "OpenAITestServer", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Stages", "Workers", "TestSupport", "OpenAITestServer", "OpenAIProvider", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "ViewerTests",
             dependencies: [

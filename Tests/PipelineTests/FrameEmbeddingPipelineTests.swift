@@ -1,6 +1,9 @@
 import Foundation
+import ModelAPI
+import OpenAIProvider
 import OpenAITestServer
-import Pipeline
+@testable import Pipeline
+import Records
 import Store
 import Testing
 import TestSupport
@@ -71,6 +74,44 @@ struct FrameEmbeddingPipelineTests {
             \(extra)
             """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+
+    @Test("ask ranks first the shot holding the frame whose vector matches the question")
+    func askCreditsTheShotOfAMatchingFrame() async throws {
+        let clip = ClipServer()
+        let server = try await OpenAITestServer.started { clip.handle($0) }
+        defer { Task { await server.shutdown() } }
+        let dir = try TemporaryDirectory()
+        try Fixture.hardCuts(at: dir.path("videos/clip.mp4"), shots: 3, shotSeconds: 2)
+        let pipeline = try Self.pipeline(dir, baseURL: server.baseURL,
+                                         extra: "  timeline:  { use: timeline.fuse, from: [shots, keyframes] }")
+        let run = try CLITests.vidpipe(["run", pipeline])
+        #expect(run.status == 0, "\(run.stderr)")
+        let graph = try PipelineGraph.load(path: pipeline)
+        let store = try VidpipeStore(path: dir.path("store.sqlite"))
+        let video = try #require(try store.findVideo(dir.path("videos/clip.mp4")))
+        let records = try store.records(FusedShot.self, videoID: video.id, stage: "timeline")
+        let keyframes = try store.records(SampledFrame.self, videoID: video.id, stage: "keyframes")
+        #expect(records.count == 3)
+        // "needle" embeds to the keyframe with the smallest base64 (see ClipServer): its shot must rank first.
+        let target = try #require(keyframes.min { $0.jpeg.base64 < $1.jpeg.base64 })
+        let shot = try #require(records.first { $0.start <= target.time && target.time < $0.end })
+
+        let provider = OpenAIProvider(settings: OpenAIProviderSettings(name: "local", baseURL: server.baseURL, model: "clip",
+                                                                       retries: 0))
+        var options = VideoAsk.Options()
+        options.frames = VideoAsk.FrameVectors(sources: FrameSearch.sources(graph)) { _ in provider }
+        let question = options
+        // The ranking embeds the question (a blocking call): on a thread of its own, never the cooperative pool.
+        let ranked: Result<[Int], any Error> = await withCheckedContinuation { done in
+            Thread {
+                done.resume(returning: Result {
+                    try VideoAsk.rank("needle", records: records, video: video, store: store, provider: provider, options: question)
+                })
+                provider.shutdown()
+            }.start()
+        }
+        #expect(try ranked.get().first == shot.index)
     }
 
     @Test("auto detects vLLM's messages shape; search --semantic ranks frames by the same model's text tower")
