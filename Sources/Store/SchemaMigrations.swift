@@ -23,13 +23,10 @@ enum SchemaMigrations {
     /// SQL expression for "now" as ISO 8601 UTC with milliseconds.
     static let nowSQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
-    /// v7 (issue 15): a cue number is unique per language, not per stage, so one `captions.translate`
-    /// stage keeps cue 1 in German and cue 1 in French: `subtitle_cues` is rebuilt with the unique
-    /// index `subtitle_cues_cue` on (video_id, stage, language, idx) (the video's own cues, language
-    /// NULL, count as one language), rows and ids kept.
     /// v8 (issue 16): the model identity each model stage's fingerprint was made with (a digest, model-file
     /// metadata, a checkpoint root), one row per (stage, fingerprint), so `vidpipe status` can name stored
-    /// results made by a model that is no longer the one served.
+    /// results made by a model that is no longer the one served; and an index on the embeddings' model and
+    /// dimension, so the check that one model keeps one dimension is two index seeks, not a table scan.
     static let v8: [String] = [
         """
         CREATE TABLE model_identities (
@@ -45,8 +42,13 @@ enum SchemaMigrations {
         )
         """,
         "CREATE INDEX model_identities_model ON model_identities (provider, model, seen_at)",
+        "CREATE INDEX embeddings_model_dim ON embeddings (model, dim)",
     ]
 
+    /// v7 (issue 15): a cue number is unique per language, not per stage, so one `captions.translate`
+    /// stage keeps cue 1 in German and cue 1 in French: `subtitle_cues` is rebuilt with the unique
+    /// index `subtitle_cues_cue` on (video_id, stage, language, idx) (the video's own cues, language
+    /// NULL, count as one language), rows and ids kept.
     static let v7: [String] = [
         """
         CREATE TABLE subtitle_cues_v7 (

@@ -55,8 +55,11 @@ extension VidpipeStore {
             if let odd = vectors.first(where: { $0.model == model && !$0.vector.isEmpty && $0.vector.count != dim }) {
                 throw StoreError.embeddingDimension(model: model, stored: dim, got: odd.vector.count)
             }
-            if let stored = try Int.fetchOne(db, sql: "SELECT dim FROM embeddings WHERE model = ? AND dim != ? LIMIT 1",
-                                             arguments: [model, dim]) {
+            // Two seeks on embeddings_model_dim (a `dim != ?` would walk every vector row of the model).
+            let other = try Int.fetchOne(db, sql: "SELECT dim FROM embeddings WHERE model = ? AND dim < ? LIMIT 1",
+                                         arguments: [model, dim])
+                ?? Int.fetchOne(db, sql: "SELECT dim FROM embeddings WHERE model = ? AND dim > ? LIMIT 1", arguments: [model, dim])
+            if let stored = other {
                 throw StoreError.embeddingDimension(model: model, stored: stored, got: dim)
             }
         }

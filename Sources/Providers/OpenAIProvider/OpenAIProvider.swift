@@ -140,36 +140,30 @@ public final class OpenAIProvider: ModelProvider {
             }
             let said = serverMessage(response.body)
             let complaint = ServerComplaint.classify(status: response.status, body: response.body)
-            // Any status whose body names response_format / json_schema refuses the JSON mode (llama-cpp-python
-            // and older llama.cpp servers answer it with a 500): one step down, not a retry.
-            if complaint == .responseFormat, let lower = step.lower {
-                logger.debug("response_format refused; sending one step down", metadata: [
-                    "provider": "\(name)", "model": "\(model)", "refused": "\(step)", "next": "\(lower)",
-                    "status": "\(response.status)",
-                ])
-                step = lower
-                continue
-            }
-            if case .contextOverflow = complaint { throw failure(response, wire) }
-            if complaint == .unknownModel { throw failure(response, wire) }
             // A request with images whose refusal (any status: llama.cpp without a projector answers 500) names
             // images/vision/multimodal/mmproj is refused for its images, remembered for the model.
             if hasImages, complaint == .images {
                 memory.rememberImageRefusal(said, model: model)
                 throw imagesRefused(model: model, serverSaid: said, earlier: false)
             }
-            if response.status == 400 || response.status == 422 {
-                // Rule: any other 400/422 to a request with a response_format is taken as refusing that
-                // format, and the request goes one step down (json_schema → json_object → none). The lower
-                // step is remembered for the model only once it is answered 2xx, so an unrelated 400 costs
-                // two extra requests but changes nothing for later calls.
-                if let lower = step.lower {
-                    logger.debug("response_format refused; sending one step down", metadata: [
-                        "provider": "\(name)", "model": "\(model)", "refused": "\(step)", "next": "\(lower)",
-                    ])
-                    step = lower
-                    continue
-                }
+            // One step down the ladder (json_schema → json_object → none) when the answer refuses the JSON mode:
+            // any status whose body names response_format / json_schema (llama-cpp-python and older llama.cpp
+            // answer 500), and any other 400/422 except a context overflow or an unknown model. The lower step
+            // is remembered for the model only once it is answered 2xx, so an unrelated 400 costs two extra
+            // requests but changes nothing for later calls.
+            let refusesFormat: Bool
+            switch complaint {
+            case .responseFormat: refusesFormat = true
+            case .contextOverflow, .unknownModel: refusesFormat = false
+            case .images, .invalidRequest, .other: refusesFormat = response.status == 400 || response.status == 422
+            }
+            if refusesFormat, let lower = step.lower {
+                logger.debug("response_format refused; sending one step down", metadata: [
+                    "provider": "\(name)", "model": "\(model)", "refused": "\(step)", "next": "\(lower)",
+                    "status": "\(response.status)",
+                ])
+                step = lower
+                continue
             }
             throw failure(response, wire)
         }

@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// One request as it goes over the wire: what the transport sends and retries.
 struct WireRequest: Sendable {
-    /// `/chat/completions`, appended to the provider's base URL (or a whole URL, for `absolute`).
+    /// `/chat/completions`, appended to the provider's base URL (or to the server's root, `fromServerRoot`).
     var path: String
     var model: String
     var contentType: String
