@@ -52,8 +52,10 @@ public struct PipelineGraph: Sendable {
         return out
     }
 
+    /// Files the parameters name (few-shot example images) are checked here, against the pipeline file's directory.
     public static func load(path: String, registry: [any StageType.Type] = StageRegistry.builtin) throws -> PipelineGraph {
-        try build(ConfigLoader.load(path: path), registry: registry)
+        let directory = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+        return try PipelineFiles.$directory.withValue(directory) { try build(ConfigLoader.load(path: path), registry: registry) }
     }
 
     /// Resolves stage types and parameters, checks the graph, computes fingerprints. Throws `ConfigErrors` listing every problem.

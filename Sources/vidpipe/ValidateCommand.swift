@@ -28,9 +28,7 @@ struct PipelineFile: ParsableArguments {
 /// Loads and validates a pipeline, printing every problem as file:line:column and exiting 1.
 func loadGraph(_ path: String) throws -> PipelineGraph {
     do {
-        // Files the parameters name (few-shot example images) are checked now, against the pipeline's directory.
-        let directory = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
-        return try PipelineFiles.$directory.withValue(directory) { try PipelineGraph.load(path: path) }
+        return try PipelineGraph.load(path: path)
     } catch let errors as ConfigErrors {
         printError(errors.description)
         printError("\(errors.errors.count) error\(errors.errors.count == 1 ? "" : "s") in \(path)")

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where the files a stage's parameters name (few-shot example images…) are looked for while a pipeline
-/// is validated: the pipeline file's directory. Whoever loads a pipeline file sets it around the load
+/// is validated: the pipeline file's directory. `PipelineGraph.load(path:)` sets it around the load
 /// (`PipelineFiles.$directory.withValue(dir) { … }`), so `validate()` can say "cannot read
 /// examples/a.jpg" at the parameter's line before any video is decoded; unset, those checks wait for
 /// the stage's work (`StageContext.pipelineDirectory`).
