@@ -15,4 +15,7 @@ public struct SearchHit: Codable, Sendable, Equatable {
     public var snippet: String
     /// Relevance: higher is better (the negated FTS5 bm25 rank).
     public var score: Double
+    /// For a frame hit (kind `frame`, from frame vectors): the stored frame at that time, whose picture the
+    /// viewer serves as `/frames/ID.jpg`. Absent otherwise (and from JSON).
+    public var frame_id: Int64? = nil
 }

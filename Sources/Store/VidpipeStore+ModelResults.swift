@@ -20,11 +20,12 @@ extension VidpipeStore {
 
     // MARK: Vector search
 
-    /// The embedding models present in the store (optionally for one video), most rows first.
+    /// The models of the stored text vectors (`embed.text`; frame vectors are `frameEmbeddingModels`), optionally
+    /// for one video, most rows first.
     public func embeddingModels(videoID: Int64? = nil) throws -> [String] {
         try pool.read { db in
             try String.fetchAll(db, sql: """
-                SELECT model FROM embeddings WHERE model IS NOT NULL \(videoID == nil ? "" : "AND video_id = ?")
+                SELECT model FROM embeddings WHERE model IS NOT NULL AND ref_kind != 'frame' \(videoID == nil ? "" : "AND video_id = ?")
                 GROUP BY model ORDER BY count(*) DESC, model
                 """, arguments: videoID.map { [$0] } ?? [])
         }
@@ -76,6 +77,13 @@ extension VidpipeStore {
                 let at = best.firstIndex { $0.score < score } ?? best.count
                 best.insert(hit, at: at)
                 if best.count > limit { best.removeLast() }
+            }
+            // A frame vector keeps its time, not its frame's row: the picture is the stored frame at that time.
+            for index in best.indices where best[index].kind == .frame {
+                best[index].frame_id = try Int64.fetchOne(db, sql: """
+                    SELECT id FROM frames WHERE video_id = ? AND t_s BETWEEN ? AND ? ORDER BY abs(t_s - ?), id LIMIT 1
+                    """, arguments: [best[index].video_id, best[index].start_s - 0.0005, best[index].start_s + 0.0005,
+                                  best[index].start_s])
             }
             return best
         }

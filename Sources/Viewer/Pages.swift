@@ -213,8 +213,13 @@ enum Pages {
                 for hit in group {
                     let snippet = HTML.escape(hit.snippet).replacingOccurrences(of: marks.open, with: "<mark>")
                         .replacingOccurrences(of: marks.close, with: "</mark>")
-                    body += "<div class=\"hit\"><a href=\"/videos/\(id)?t=\(HTML.seconds(hit.start_s))\"><span class=\"time\">\(HTML.clock(hit.start_s))</span></a>"
-                        + "<span class=\"kind\">\(kindLabel(hit.kind))</span>\(snippet)</div>\n"
+                    let link = "/videos/\(id)?t=\(HTML.seconds(hit.start_s))"
+                    // A frame hit (found by frame vectors) shows its picture: it has no words to show.
+                    let picture = hit.frame_id.map {
+                        "<a href=\"\(link)\"><img class=\"hit-frame\" src=\"/frames/\($0).jpg\" alt=\"frame at \(HTML.clock(hit.start_s))\" loading=\"lazy\"></a>"
+                    } ?? ""
+                    body += "<div class=\"hit\"><a href=\"\(link)\"><span class=\"time\">\(HTML.clock(hit.start_s))</span></a>"
+                        + "<span class=\"kind\">\(kindLabel(hit.kind))</span>\(picture)\(snippet)</div>\n"
                 }
                 body += "</section>\n"
             }

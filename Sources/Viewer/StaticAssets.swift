@@ -38,6 +38,7 @@ enum StaticAssets {
         h2 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
         .tags span { display: inline-block; padding: .05rem .5rem; margin: .15rem; border: 1px solid var(--line); border-radius: 1rem; }
         .hits .hit { padding: .3rem 0; border-bottom: 1px solid var(--line); }
+        .hit-frame { height: 4.5rem; vertical-align: middle; margin-right: .5rem; border-radius: .2rem; }
         .kind { font-size: .78rem; color: var(--muted); border: 1px solid var(--line); border-radius: .3rem; padding: 0 .3rem; margin-right: .4rem; }
         mark { background: var(--hl); color: inherit; }
         .muted { color: var(--muted); }

@@ -20,21 +20,19 @@ public final class ViewerServer: Sendable {
     private let queue = DispatchQueue(label: "vidpipe.serve.store", attributes: .concurrent)
     private let fileIO = FileIO()
 
-    /// Search by meaning: the query embedded with the model that made the store's vectors
-    /// (`vidpipe serve --pipeline`). Both closures block (a model server call): they run on the
-    /// server's Dispatch queue.
+    /// Search by meaning (`vidpipe serve --pipeline`): the query embedded by the model that made the
+    /// store's text vectors, and by the text tower of the model that made its frame vectors. The closure
+    /// blocks (model server calls): it runs on the server's Dispatch queue.
     public struct VectorSearch: Sendable {
+        /// The models searched, for display.
         public var model: String
-        /// Hits ranked by vector similarity alone.
-        public var semantic: @Sendable (_ query: String, _ limit: Int) throws -> [SearchHit]
-        /// Full-text hits merged with vector hits.
-        public var merge: @Sendable (_ fullText: [SearchHit], _ vectors: [SearchHit], _ limit: Int) -> [SearchHit]
+        /// Vector hits for `query` fused with `fullText` (nil: by meaning alone), best first, and notes on what
+        /// was skipped. Throws (a one-line message) when no vector ranking could run.
+        public var rank: @Sendable (_ query: String, _ fullText: [SearchHit]?, _ limit: Int) throws -> (hits: [SearchHit], note: String?)
 
-        public init(model: String, semantic: @escaping @Sendable (String, Int) throws -> [SearchHit],
-                    merge: @escaping @Sendable ([SearchHit], [SearchHit], Int) -> [SearchHit]) {
+        public init(model: String, rank: @escaping @Sendable (String, [SearchHit]?, Int) throws -> (hits: [SearchHit], note: String?)) {
             self.model = model
-            self.semantic = semantic
-            self.merge = merge
+            self.rank = rank
         }
     }
 
@@ -57,13 +55,15 @@ public final class ViewerServer: Sendable {
         let vectors = self.vectors
         return try await read { store in
             if semantic {
-                guard let vectors else { throw StoreError.invalidSearchQuery(query: query, reason: "search by meaning needs `vidpipe serve --pipeline FILE` with an embed.text stage") }
-                return SearchAnswer(hits: try vectors.semantic(query, limit), note: nil)
+                guard let vectors else { throw StoreError.invalidSearchQuery(query: query, reason: "search by meaning needs `vidpipe serve --pipeline FILE` with an embed.text or embed.frames stage") }
+                let ranked = try vectors.rank(query, nil, limit)
+                return SearchAnswer(hits: ranked.hits, note: ranked.note)
             }
             let fullText = try store.search(query, limit: limit, marks: marks)
             guard let vectors else { return SearchAnswer(hits: fullText, note: nil) }
             do {
-                return SearchAnswer(hits: vectors.merge(fullText, try vectors.semantic(query, limit), limit), note: nil)
+                let ranked = try vectors.rank(query, fullText, limit)
+                return SearchAnswer(hits: ranked.hits, note: ranked.note)
             } catch {
                 return SearchAnswer(hits: fullText, note: "full-text results only: \(error)")
             }

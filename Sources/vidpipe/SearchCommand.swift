@@ -53,45 +53,6 @@ struct SearchCommand: ParsableCommand {
         return store.resolvedPath
     }
 
-    /// Vector hits over the `embed.text` vectors when the pipeline names an embedding model and the store has
-    /// its vectors; nil otherwise, with the reason in `problem`.
-    func vectorHits(_ graph: PipelineGraph, _ db: VidpipeStore, problem: inout String?) throws -> [SearchHit]? {
-        let choice = ModelChoice.choose(graph, types: [EmbedText.self], preferred: models.provider)
-        let stored = try db.embeddingModels()
-        guard let provider = choice?.provider,
-              let model = models.model ?? choice?.model ?? stored.first, stored.contains(model) else {
-            problem = "no text embeddings to search in \(db.path)"
-                + (stored.isEmpty ? "" : " for that model (stored: \(stored.joined(separator: ", ")))")
-            return nil
-        }
-        let client = try ModelChoice.client(graph, name: provider, store: db, factory: ModelProviders.openAI)
-        defer { client.shutdown() }
-        do {
-            return try HybridSearch.semantic(query, store: db, provider: client, model: model, kind: kind, limit: limit)
-        } catch let error as ModelProviderError {
-            if semantic { problem = error.message } else { printError("warning: full-text results only: \(error.message)") }
-            return nil
-        }
-    }
-
-    /// Frame hits: the query embedded by each `embed.frames` stage's provider and model (the text tower of the
-    /// model that embedded the frames) against that model's frame vectors; nil when there are none to search.
-    func frameHits(_ graph: PipelineGraph, _ db: VidpipeStore) -> [SearchHit]? {
-        guard kind == nil else { return nil }
-        let sources = FrameSearch.sources(graph, provider: models.provider)
-        guard !sources.isEmpty else { return nil }
-        var clients: [String: any ModelProvider] = [:]
-        defer { for client in clients.values { client.shutdown() } }
-        let outcome = FrameSearch.search(query, sources: sources, store: db, limit: limit) { name in
-            if let client = clients[name] { return client }
-            let client = try ModelChoice.client(graph, name: name, store: db, factory: ModelProviders.openAI)
-            clients[name] = client
-            return client
-        }
-        for note in outcome.notes { printError("note: \(note)") }
-        return outcome.searched ? outcome.hits : nil
-    }
-
     func run() throws {
         let graph = try models.pipeline.map(loadGraph)
         let db = try openExistingStore(storePath(graph), cache: graph != nil)
@@ -106,21 +67,19 @@ struct SearchCommand: ParsableCommand {
             }
         }
         if let graph {
-            var problem: String?
-            let vectors = try vectorHits(graph, db, problem: &problem)
-            let frames = frameHits(graph, db)
-            if semantic && vectors == nil && frames == nil {
-                printError("error: \(problem ?? "no embeddings to search in \(db.path)")"
+            let meaning = try MeaningSearch(graph: graph, store: db, preferred: models.provider, model: models.model, cache: db,
+                                            factory: ModelProviders.openAI)
+            defer { meaning.shutdown() }
+            let ranking = meaning.rank(query, fullText: semantic ? nil : hits, kind: kind, limit: limit)
+            for note in ranking.notes { printError("note: \(note)") }
+            if semantic && !ranking.searched {
+                printError("error: \(ranking.textFailure ?? meaning.textProblem ?? "no embeddings to search in \(db.path)")"
                            + "\n  hint: add an embed.text stage (provider + model), or an embed.frames stage with an "
                            + "image-and-text model, to the pipeline and run it")
                 throw ExitCode(1)
             }
-            let lists = [vectors, frames].compactMap { $0 }.filter { !$0.isEmpty }
-            if semantic {
-                hits = lists.count == 1 ? lists[0] : HybridSearch.merge(lists, limit: limit)
-            } else if !lists.isEmpty {
-                hits = HybridSearch.merge([hits] + lists, limit: limit)
-            }
+            if !semantic, let failure = ranking.textFailure { printError("warning: full-text results only: \(failure)") }
+            hits = ranking.hits
         }
         if json {
             try printJSON(hits)

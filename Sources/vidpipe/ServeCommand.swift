@@ -17,7 +17,8 @@ struct ServeCommand: ParsableCommand {
             Opens the store read-only (it works while a run is writing, and never blocks it). Binds to \
             127.0.0.1 unless --host says otherwise. Logs one line per request to stderr; Ctrl-C or SIGTERM stops it. \
             With --pipeline, and an embed.text stage's vectors in the store, searches also match by meaning \
-            (the query embedded by the same provider and model).
+            (the query embedded by the same provider and model); with an embed.frames stage's vectors, the query \
+            embedded by the text tower of that model also finds frames (shown with their picture).
             """)
 
     @OptionGroup var store: StoreOptions
@@ -52,8 +53,8 @@ struct ServeCommand: ParsableCommand {
         }
         var logger = Logger(label: "vidpipe.serve")
         logger.logLevel = .info
-        let (vectors, client) = try vectorSearch(db)
-        defer { client?.shutdown() }
+        let (vectors, meaning) = try vectorSearch(db)
+        defer { meaning?.shutdown() }
         let server = ViewerServer(store: db, logger: logger, vectors: vectors)
         let host = self.host, port = self.port
         let done = DispatchSemaphore(value: 0)
@@ -88,30 +89,25 @@ struct ServeCommand: ParsableCommand {
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
-    /// Search by meaning when --pipeline names an embed.text stage whose vectors the store holds.
-    /// The client sends no cache writes: the store stays read-only.
-    func vectorSearch(_ db: VidpipeStore) throws -> (ViewerServer.VectorSearch?, (any ModelProvider)?) {
+    /// Search by meaning when --pipeline names an embed.text stage, or an embed.frames stage, whose vectors
+    /// the store holds. The clients send no cache writes: the store stays read-only.
+    func vectorSearch(_ db: VidpipeStore) throws -> (ViewerServer.VectorSearch?, MeaningSearch?) {
         guard let pipeline = models.pipeline else { return (nil, nil) }
-        let graph = try loadGraph(pipeline)
-        let stored = try db.embeddingModels()
-        guard let choice = ModelChoice.choose(graph, types: [EmbedText.self], preferred: models.provider),
-              let model = models.model ?? choice.model ?? stored.first, stored.contains(model) else {
-            printError("warning: search by meaning is off: \(pipeline) has no embed.text stage whose vectors are in \(db.path)"
-                       + (stored.isEmpty ? "" : " (stored: \(stored.joined(separator: ", ")))"))
+        let meaning = try MeaningSearch(graph: try loadGraph(pipeline), store: db, preferred: models.provider, model: models.model,
+                                        cache: nil, factory: ModelProviders.openAI)
+        guard meaning.available else {
+            meaning.shutdown()
+            printError("warning: search by meaning is off: \(pipeline) has no embed.text or embed.frames stage whose vectors are in "
+                       + "\(db.path)" + (meaning.textProblem.map { " (\($0))" } ?? ""))
             return (nil, nil)
         }
-        let client = try ModelChoice.client(graph, name: choice.provider, store: nil, factory: ModelProviders.openAI)
-        let search = ViewerServer.VectorSearch(
-            model: model,
-            semantic: { query, limit in
-                do {
-                    return try HybridSearch.semantic(query, store: db, provider: client, model: model, limit: limit)
-                } catch let error as ModelProviderError {
-                    throw SearchFailure(message: error.message)
-                }
-            },
-            merge: { HybridSearch.merge($0, $1, limit: $2) })
-        return (search, client)
+        let search = ViewerServer.VectorSearch(model: meaning.label) { query, fullText, limit in
+            let ranking = meaning.rank(query, fullText: fullText, limit: limit)
+            if !ranking.searched, let failure = ranking.textFailure ?? ranking.notes.first { throw SearchFailure(message: failure) }
+            let notes = (ranking.textFailure.map { ["text vectors skipped: \($0)"] } ?? []) + ranking.notes
+            return (ranking.hits, notes.isEmpty ? nil : notes.joined(separator: "; "))
+        }
+        return (search, meaning)
     }
 }
 

@@ -143,8 +143,28 @@ struct FrameEmbeddingPipelineTests {
         #expect(hits?.first?["kind"] as? String == "frame")
         #expect(abs((hits?.first?["start_s"] as? Double ?? -1) - target.time) < 0.001)
         #expect((hits?.first?["score"] as? Double ?? 0) > 0.999)
+        // The hit names the stored frame at that time: the keyframe whose picture matched.
+        let frameID = try #require(hits?.first?["frame_id"] as? Int)
+        let atTime = try runCommand("sqlite3", [dir.path("store.sqlite"),
+                                                "SELECT t_s FROM frames WHERE id = \(frameID) AND stage = 'keyframes'"])
+        #expect(abs((Double(atTime.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1) - target.time) < 0.001)
         let plain = try CLITests.vidpipe(["search", "needle", "--semantic", "--pipeline", pipeline])
         #expect(plain.stdout.contains("  frame  "), "\(plain.stdout)")
+
+        // The viewer searches frame vectors the same way and shows the frame's picture with the hit.
+        let viewer = try ServeCLITests.Server(["--db", dir.path("store.sqlite"), "--pipeline", pipeline])
+        let api = try viewer.get("/api/search?q=needle&mode=semantic")
+        #expect(api.status == 200, "\(api.body)")
+        let apiHits = try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [[String: Any]]
+        #expect(apiHits?.first?["frame_id"] as? Int == frameID)
+        let page = try viewer.get("/search?q=needle&mode=semantic")
+        #expect(page.body.contains("By meaning (clip (frames))"), "\(page.body)")
+        #expect(page.body.contains("<img class=\"hit-frame\" src=\"/frames/\(frameID).jpg\""), "\(page.body)")
+        #expect(try viewer.get("/frames/\(frameID).jpg").status == 200)
+        let words = try viewer.get("/search?q=needle")  // full text (nothing) fused with the frame ranking
+        #expect(words.body.contains("/frames/\(frameID).jpg"), "\(words.body)")
+        #expect(viewer.stop() == 0)
+        #expect(!viewer.stderr.current.contains("warning"), "\(viewer.stderr.current)")
         // Without --semantic, frame hits are merged with the full-text ones (none here).
         let hybrid = try CLITests.vidpipe(["search", "needle", "--pipeline", pipeline, "--json"])
         let merged = try JSONSerialization.jsonObject(with: Data(hybrid.stdout.utf8)) as? [[String: Any]]
