@@ -45,7 +45,8 @@ public final class MeaningSearch: Sendable {
         var clients: [String: any ModelProvider] = [:], unusable: [String: ModelProviderError] = [:]
         for name in Set([text?.provider].compactMap { $0 } + frames.map(\.provider)) {
             do {
-                clients[name] = try ModelChoice.client(graph, name: name, store: cache, factory: factory)
+                let models = (text?.provider == name ? [text?.model] : []) + frames.filter { $0.provider == name }.map(\.model)
+                clients[name] = try ModelChoice.client(graph, name: name, store: cache, factory: factory, models: models)
             } catch let error as ModelProviderError {
                 unusable[name] = error
             } catch {

@@ -38,17 +38,10 @@ public enum ModelIdentities {
                   !model.isEmpty else { continue }
             let key = "\(providerName)\u{0}\(model)"
             if looked[key] == nil {
-                let served = provider.modelIdentity(model)
-                let recorded = served == nil ? (try? store?.latestModelIdentity(provider: providerName, model: model)) ?? nil : nil
-                let current = served ?? recorded
-                let baseline = (try? store?.baselineModelIdentity(provider: providerName, model: model)) ?? nil
-                looked[key] = (current, served != nil, baseline ?? current)
-                if served == nil, recorded != nil {
+                looked[key] = lookUp(provider, name: providerName, model: model, store: store)
+                if looked[key]?.fresh == false, looked[key]?.current != nil {
                     logger?.debug("model identity not served; using the recorded one",
                                   metadata: ["provider": "\(providerName)", "model": "\(model)"])
-                }
-                if let current, let baseline, current != baseline {
-                    provider.keepCachedAnswersApart(model: model, identity: current)
                 }
             }
             guard let found = looked[key], let current = found.current else { continue }
@@ -57,6 +50,44 @@ public enum ModelIdentities {
         }
         return (graph.withModelIdentities(folded), resolved)
     }
+
+    /// One model's identity: what the server serves now (`fresh`), else the last one the store recorded; and
+    /// the store's baseline for it (the first recorded, else the current one). When they differ, `provider`
+    /// keeps its cached answers for the current identity apart from the baseline's. Blocks on one request.
+    static func lookUp(_ provider: any ModelProvider, name: String, model: String, store: VidpipeStore?)
+        -> (current: String?, fresh: Bool, baseline: String?) {
+        let served = provider.modelIdentity(model)
+        let recorded = served == nil ? (try? store?.latestModelIdentity(provider: name, model: model)) ?? nil : nil
+        let current = served ?? recorded
+        let baseline = ((try? store?.baselineModelIdentity(provider: name, model: model)) ?? nil) ?? current
+        if let current, let baseline, current != baseline {
+            provider.keepCachedAnswersApart(model: model, identity: current)
+        }
+        return (current, served != nil, baseline)
+    }
+
+    /// Outside a run (`vidpipe ask`, `vidpipe search`): a client whose cache is the store answers from it only
+    /// what the model served now would answer, as a run's providers do: each of `models` (nil: the provider's
+    /// default) is looked up once and, when its identity is not the store's baseline, its cached answers are
+    /// kept apart. Blocks on one request per model: call it from a thread, never Swift concurrency's pool.
+    /// On a writable store the identity served is recorded (stage `outsideRun`), so the first one seen is the
+    /// baseline for later runs and asks alike, and `vidpipe status` knows what is served now.
+    public static func separateCachedAnswers(_ provider: any ModelProvider, name: String, models: [String?], store: VidpipeStore) {
+        var seen: Set<String> = []
+        var rows: [ModelIdentityRow] = []
+        for model in models {
+            guard let model = model ?? provider.defaultModel, !model.isEmpty, seen.insert(model).inserted else { continue }
+            let found = lookUp(provider, name: name, model: model, store: store)
+            if found.fresh, let current = found.current {
+                rows.append(ModelIdentityRow(stage: outsideRun, fingerprint: hexString(SHA256.hash(data: Data(current.utf8))),
+                                             provider: name, model: model, identity: current, fresh: true))
+            }
+        }
+        if !store.isReadOnly { try? store.recordModelIdentities(rows) }
+    }
+
+    /// The `model_identities` stage name of identities seen by `vidpipe ask` and `vidpipe search`.
+    public static let outsideRun = "(outside a run)"
 
     /// Records what this run's model stages were fingerprinted with (`model_identities`), for `vidpipe status`.
     public static func record(_ resolved: [Resolved], graph: PipelineGraph, store: VidpipeStore) throws {

@@ -140,13 +140,18 @@ public enum ModelChoice {
         return nil
     }
 
-    /// One client for the named provider (outside a run), with the store as its cache.
-    public static func client(_ graph: PipelineGraph, name: String, store: VidpipeStore?, factory: ProviderFactory) throws
-        -> any ModelProvider {
+    /// One client for the named provider (outside a run), with the store as its cache. `models`: the models it
+    /// will be asked with (nil: the provider's default); with a store, their cached answers are kept apart when
+    /// the model served now is not the one the store's results came from (`ModelIdentities`). Blocks on one
+    /// request per model then.
+    public static func client(_ graph: PipelineGraph, name: String, store: VidpipeStore?, factory: ProviderFactory,
+                              models: [String?] = []) throws -> any ModelProvider {
         guard let config = graph.config.providers[name] else {
             throw ModelProviderError(kind: .configuration, provider: name,
                                      message: "provider '\(name)' is not defined in \(graph.config.displayName)")
         }
-        return try factory(config, store.map { StoreResponseCache(store: $0) })
+        let client = try factory(config, store.map { StoreResponseCache(store: $0) })
+        if let store { ModelIdentities.separateCachedAnswers(client, name: name, models: models, store: store) }
+        return client
     }
 }

@@ -130,16 +130,20 @@ struct AskCommand: ParsableCommand {
                        + "\n  hint: define one under `providers:` (type: openai, base_url: ...) or pass --provider NAME")
             throw ExitCode(1)
         }
-        let client = try ModelChoice.client(graph, name: choice.provider, store: store, factory: ModelProviders.openAI)
-        defer { client.shutdown() }
         let embedding = ModelChoice.choose(graph, types: [EmbedText.self], preferred: nil)
         let embeddingModel = embedding?.provider == choice.provider ? embedding?.model : nil
-        var videoOptions = VideoAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
         // Frame vectors rank shots by the text tower of the frame stage's model, with that stage's provider.
         let frameSources = FrameSearch.sources(graph)
+        func frameModels(_ provider: String) -> [String?] { frameSources.filter { $0.provider == provider }.map(\.model) }
+        // Each client's cached answers are kept apart per model identity, as in a run.
+        let client = try ModelChoice.client(graph, name: choice.provider, store: store, factory: ModelProviders.openAI,
+                                            models: [models.model ?? choice.model, embeddingModel] + frameModels(choice.provider))
+        defer { client.shutdown() }
+        var videoOptions = VideoAsk.Options(model: models.model ?? choice.model, embeddingModel: embeddingModel)
         var frameClients: [String: any ModelProvider] = [choice.provider: client]
         for name in Set(frameSources.map(\.provider)) where frameClients[name] == nil {
-            frameClients[name] = try ModelChoice.client(graph, name: name, store: store, factory: ModelProviders.openAI)
+            frameClients[name] = try ModelChoice.client(graph, name: name, store: store, factory: ModelProviders.openAI,
+                                                        models: frameModels(name))
         }
         defer { for (name, other) in frameClients where name != choice.provider { other.shutdown() } }
         if !frameSources.isEmpty {

@@ -22,6 +22,8 @@ struct ModelIdentityPipelineTests {
                 return .json(["object": "list", "data": [["id": "smollm2-135m", "object": "model", "owned_by": "llamacpp",
                                                           "created": Int(Date().timeIntervalSince1970),
                                                           "meta": ["n_params": 134_515_008, "size": size, "n_ctx": 4096]] as [String: Any]]])
+            case "/v1/chat/completions" where request.bodyText.contains("\"citations\""):  // ask's answer schema
+                return .chatCompletion(#"{"answer": "An answer by the model of size \#(size).", "citations": []}"#, model: "smollm2-135m")
             case "/v1/chat/completions":
                 return .chatCompletion("A summary by the model of size \(size).", model: "smollm2-135m")
             default:
@@ -101,5 +103,48 @@ struct ModelIdentityPipelineTests {
         let after = try CLITests.vidpipe(["status", "--db", db, "--json"])
         let clean = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])
         #expect((clean["stale_models"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test("ask answers from the cache only while the same model is served")
+    func askKeepsAnswersOfASwappedModelApart() async throws {
+        let served = Served()
+        let server = OpenAITestServer(handler: Self.handler(served))
+        try await server.start()
+        defer { Task { await server.shutdown() } }
+        let dir = try TemporaryDirectory()
+        try Fixture.hardCuts(at: dir.path("videos/alpha.mp4"), shots: 2, shotSeconds: 1, size: "128x96", audio: false)
+        let pipeline = dir.path("p.yml")
+        try """
+            version: 1
+            name: identity
+            store: store.sqlite
+            inputs: ["videos"]
+            providers:
+              llm: { type: openai, base_url: "\(server.baseURL)", model: smollm2-135m, retries: 0 }
+            stages:
+              shots:    { use: shots.detect }
+              timeline: { use: timeline.fuse, from: [shots] }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        #expect(try CLITests.vidpipe(["run", pipeline]).status == 0)
+        func ask() throws -> (answer: String, chats: Int) {
+            server.resetRecords()
+            let r = try CLITests.vidpipe(["ask", dir.path("videos/alpha.mp4"), "What happens?", "--pipeline", pipeline, "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            return (object?["answer"] as? String ?? "", server.requests(path: "/v1/chat/completions").count)
+        }
+        let first = try ask()
+        #expect(first.chats == 1 && first.answer.contains("size 96576768"))
+        let cached = try ask()
+        #expect(cached.chats == 0 && cached.answer == first.answer)
+        // The GGUF behind the alias is swapped: the same question is asked anew, the old answer is not served.
+        served.size.withLock { $0 = 101_000_000 }
+        let swapped = try ask()
+        #expect(swapped.chats == 1 && swapped.answer.contains("size 101000000"), "\(swapped)")
+        #expect(try ask().chats == 0)
+        // What ask saw is recorded (the first identity is the baseline for runs too).
+        let seen = try runCommand("sqlite3", [dir.path("store.sqlite"),
+                                              "SELECT count(*) FROM model_identities WHERE stage = '(outside a run)'"])
+        #expect(seen.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
     }
 }
