@@ -32,16 +32,9 @@ struct ModelIdentityPipelineTests {
         }
     }
 
-    @Test("a swapped model reruns its stages only; the cache keeps answers apart; status names old results")
-    func swappedModel() async throws {
-        let served = Served()
-        let server = OpenAITestServer(handler: Self.handler(served))
-        try await server.start()
-        defer { Task { await server.shutdown() } }
-        let dir = try TemporaryDirectory()
-        try Fixture.hardCuts(at: dir.path("videos/alpha.mp4"), shots: 2, shotSeconds: 1, size: "128x96", audio: false)
-        try Fixture.hardCuts(at: dir.path("videos/beta.mp4"), shots: 2, shotSeconds: 1, size: "128x96", audio: false, variant: 1)
-        let pipeline = dir.path("p.yml")
+    /// shots → timeline (→ `summary`, a stage line) over videos/, with provider `llm` at `server`; returns its path.
+    static func pipeline(_ dir: TemporaryDirectory, server: OpenAITestServer, summary: String = "") throws -> String {
+        let path = dir.path("p.yml")
         try """
             version: 1
             name: identity
@@ -52,8 +45,22 @@ struct ModelIdentityPipelineTests {
             stages:
               shots:    { use: shots.detect }
               timeline: { use: timeline.fuse, from: [shots] }
-              summary:  { use: reason.llm, from: timeline, provider: llm, with: { task: summary, json_file: false } }
-            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+              \(summary)
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("a swapped model reruns its stages only; the cache keeps answers apart; status names old results")
+    func swappedModel() async throws {
+        let served = Served()
+        let server = OpenAITestServer(handler: Self.handler(served))
+        try await server.start()
+        defer { Task { await server.shutdown() } }
+        let dir = try TemporaryDirectory()
+        try Fixture.hardCuts(at: dir.path("videos/alpha.mp4"), shots: 2, shotSeconds: 1, size: "128x96", audio: false)
+        try Fixture.hardCuts(at: dir.path("videos/beta.mp4"), shots: 2, shotSeconds: 1, size: "128x96", audio: false, variant: 1)
+        let pipeline = try Self.pipeline(dir, server: server,
+                                         summary: "summary:  { use: reason.llm, from: timeline, provider: llm, with: { task: summary, json_file: false } }")
         let db = dir.path("store.sqlite")
         func sql(_ query: String) throws -> String {
             try runCommand("sqlite3", [db, query]).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -113,18 +120,7 @@ struct ModelIdentityPipelineTests {
         defer { Task { await server.shutdown() } }
         let dir = try TemporaryDirectory()
         try Fixture.hardCuts(at: dir.path("videos/alpha.mp4"), shots: 2, shotSeconds: 1, size: "128x96", audio: false)
-        let pipeline = dir.path("p.yml")
-        try """
-            version: 1
-            name: identity
-            store: store.sqlite
-            inputs: ["videos"]
-            providers:
-              llm: { type: openai, base_url: "\(server.baseURL)", model: smollm2-135m, retries: 0 }
-            stages:
-              shots:    { use: shots.detect }
-              timeline: { use: timeline.fuse, from: [shots] }
-            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let pipeline = try Self.pipeline(dir, server: server)
         #expect(try CLITests.vidpipe(["run", pipeline]).status == 0)
         func ask() throws -> (answer: String, chats: Int) {
             server.resetRecords()
