@@ -218,8 +218,9 @@ public enum ImageEmbeddingFormat: String, Sendable, Codable, CaseIterable {
     case messages
     /// Jina/Cohere-style input objects: `{"input": [{"image": data-URI}]}`.
     case inputObject = "input_object"
-    /// llama.cpp's server started with a projector (`--mmproj`): `{"input": [{"prompt_string": MARKER,
-    /// "multimodal_data": [raw base64]}]}`, MARKER being the `media_marker` of its `GET /props`.
+    /// llama.cpp's server started with a projector (`--mmproj`): `{"input": [{"prompt_string": MARKER + "\n",
+    /// "multimodal_data": [raw base64]}]}`, MARKER being the `media_marker` of its `GET /props` (the newline:
+    /// llama.cpp's server aborts on a prompt that ends with the image).
     case llamaCpp = "llama_cpp"
 }
 

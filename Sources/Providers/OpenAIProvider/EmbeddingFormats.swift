@@ -66,7 +66,10 @@ enum EmbeddingWire {
         case (.jpeg(let bytes), .object): return .object(["image": .string(jpegDataURI(bytes))])
         case (.jpeg(let bytes), .llamaCpp(let marker)):
             // llama.cpp decodes raw base64 only: a data URI fails with "Failed to load image or audio file".
-            return .object(["prompt_string": .string(marker),
+            // The newline after the marker is needed: llama.cpp's server pools the text tokens decoded after the
+            // image (which see it through attention), and a prompt that ends with the image leaves none, which
+            // aborts the whole server (GGML_ASSERT(batch.size() > 0) in update_slots, xllamacpp 2026.10.11549).
+            return .object(["prompt_string": .string(marker + "\n"),
                             "multimodal_data": .array([.string(Data(bytes).base64EncodedString())])])
         }
     }
