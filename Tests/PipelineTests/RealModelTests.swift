@@ -15,11 +15,12 @@ struct RealModelTests {
         let baseURL: String
         let log: String
 
-        init(directory: TemporaryDirectory, context: Int = 4096) throws {
-            log = directory.path("llm-server.log")
+        /// `arguments`: more llm-server.py options (e.g. `--mmproj FILE`, `--embedding`); `log` names its log file.
+        init(directory: TemporaryDirectory, context: Int = 4096, arguments: [String] = [], log name: String = "llm-server.log") throws {
+            log = directory.path(name)
             process = try ChildProcess(executable: "python3",
                                        arguments: [CLITests.packageRoot + "/scripts/models/llm-server.py", "--port", "0",
-                                                   "--ctx", String(context)],
+                                                   "--ctx", String(context)] + arguments,
                                        outputPath: log)
             let deadline = Date().addingTimeInterval(180)
             var found: String?
