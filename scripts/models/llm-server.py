@@ -88,7 +88,7 @@ def main():
     if args.embedding:
         params.embedding = True
         params.pooling_type = getattr(xllamacpp.llama_pooling_type, "LLAMA_POOLING_TYPE_" + args.pooling.upper())
-        # An input is embedded in one physical batch: without this the server caps inputs at 512 tokens
+        # An input is embedded in one physical batch: without this the server refuses texts over 512 tokens
         # ("input (N tokens) is too large to process. increase the physical batch size").
         params.n_batch = params.n_ubatch = args.ctx
     server = xllamacpp.Server(params)
