@@ -44,7 +44,7 @@ struct RealImageEmbeddingTests {
         return dot / (na.squareRoot() * nb.squareRoot())
     }
 
-    @Test("with the projector: auto finds llama_cpp, 576-dimensional frame vectors that differ by frame, searched by text")
+    @Test("with the projector: auto finds llama_cpp, 576-dimensional frame vectors that differ by frame, searched by text; interleaved captions and early fusion per shot")
     func withProjector() throws {
         try CLITests.requireCurrentBinary()
         let dir = try TemporaryDirectory()
@@ -54,6 +54,10 @@ struct RealImageEmbeddingTests {
         let pipeline = try Self.pipeline(dir, baseURL: server.baseURL, stages: """
               frames:    { use: embed.frames, from: keyframes, provider: llm }
               framesllama: { use: embed.frames, from: keyframes, provider: llm, with: { format: llama_cpp } }
+              describe:  { use: frames.caption, from: [keyframes, shots], provider: llm, with: { per: shot, temperature: 0 } }
+              timeline:  { use: timeline.fuse, from: [shots, describe, keyframes] }
+              early:     { use: reason.shot, from: [timeline, keyframes], provider: llm, with: { temperature: 0, frequency_penalty: 1,
+                                                                                            prompt: "Give shot {{shot}} a title of at most five words." } }
             """)
 
         let run = try CLITests.vidpipe(["run", pipeline, "--json"])
@@ -78,6 +82,16 @@ struct RealImageEmbeddingTests {
         // llama_cpp stage, so its vectors are the same (llama.cpp answers the same request with the same vector).
         let auto = try store.records(Embedding.self, videoID: video.id, stage: "frames").map(\.vector)
         #expect(auto == (try store.records(Embedding.self, videoID: video.id, stage: "framesllama").map(\.vector)))
+
+        // The same server takes chat requests with images: a shot's frames interleaved with their times (frames.caption
+        // per: shot) and early fusion (reason.shot) each store one non-empty record per shot (random weights: no
+        // wording is asserted).
+        let shots = try store.records(ShotSpan.self, videoID: video.id, stage: "shots")
+        let captions = try store.records(FrameCaption.self, videoID: video.id, stage: "describe")
+        #expect(captions.count == shots.count && captions.allSatisfy { !$0.text.isEmpty }, "\(captions)")
+        #expect(zip(captions, shots).allSatisfy { $0.time >= $1.start && $0.time < $1.end }, "\(captions.map(\.time))")
+        let described = try store.records(ReasoningItem.self, videoID: video.id, stage: "early")
+        #expect(described.map(\.index) == Array(shots.indices) && described.allSatisfy { !$0.text.isEmpty }, "\(described)")
 
         // The text tower is the same model: a text query embeds to 576 dimensions and ranks the frames.
         let search = try CLITests.vidpipe(["search", "a colourful test pattern", "--semantic", "--pipeline", pipeline, "--json"])

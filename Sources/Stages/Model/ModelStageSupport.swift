@@ -254,3 +254,13 @@ enum ModelParameterCheck {
         ParameterDoc("temperature", "number 0–2", default: "0.2", "sampling temperature; low keeps answers factual and repeatable"),
     ]
 }
+
+extension ParameterField {
+    /// The chat stages' `frequency_penalty` (added after results were stored with them: left out of the
+    /// fingerprint at its default, 0, which is also not sent).
+    static func frequencyPenalty(_ keyPath: any WritableKeyPath<Root, Double> & Sendable) -> ParameterField {
+        .omittingDefault("frequency_penalty", keyPath, "number −2–2",
+                         "OpenAI's frequency_penalty: above 0 keeps a small local model from repeating itself until max_tokens "
+                            + "(0.5–1 helps SmolLM2-class models); 0: not sent")
+    }
+}

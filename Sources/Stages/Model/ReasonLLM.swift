@@ -90,9 +90,7 @@ public struct ReasonLLM: StageType {
             ParameterField("model", \.model, "string", "model name on the server (e.g. llama3.2); empty: the provider's `model`"),
             ParameterField("max_tokens", \.maxTokens, "integer", "longest answer, in tokens"),
             ParameterField("temperature", \.temperature, "number 0–2", "sampling temperature; low keeps answers factual and repeatable"),
-            .omittingDefault("frequency_penalty", \.frequencyPenalty, "number −2–2",
-                           "OpenAI's frequency_penalty: above 0 keeps a small local model from repeating itself until max_tokens "
-                              + "(0.5–1 helps SmolLM2-class models); 0: not sent"),
+            .frequencyPenalty(\.frequencyPenalty),
             ParameterField("context_tokens", \.contextTokens, "integer",
                            "budget for the record in one prompt (about 4 characters a token); a longer record is summarised in parts first"),
             ParameterField("out_dir", \.outDir, "path",

@@ -21,12 +21,14 @@ public struct ReasonShot: StageType {
         public var maxTokens = 300
         public var temperature = 0.2
         public var maxImages = 4
+        public var frequencyPenalty = 0.0
 
         public init() {}
 
         public func validate() throws(ParameterError) {
             try ModelParameterCheck.common(maxTokens: maxTokens, temperature: temperature, model: model)
             try check(\.maxImages, 1...64)
+            try check(\.frequencyPenalty, -2...2)
             let unknown = PromptTemplate.unknownPlaceholders(prompt, known: ReasonShot.placeholders)
             if let first = unknown.first {
                 throw ParameterError(key: "prompt", "unknown placeholder {{\(first)}}",
@@ -41,6 +43,7 @@ public struct ReasonShot: StageType {
             ParameterField("model", \.model, "string", "vision-language model on the server (e.g. qwen2.5vl:3b); empty: the provider's `model`"),
             ParameterField("max_tokens", \.maxTokens, "integer", "longest description, in tokens"),
             ParameterField("temperature", \.temperature, "number 0–2", "sampling temperature; low keeps descriptions factual and repeatable"),
+            .frequencyPenalty(\.frequencyPenalty),
             ParameterField("max_images", \.maxImages, "integer",
                            "most frames sent for one shot; a shot with more is sampled evenly (first and last kept), as the stage's note says"),
         ]
@@ -125,6 +128,7 @@ public struct ReasonShot: StageType {
             + ShotFrames.interleaved(images.map { (time: $0.time, jpeg: $0.jpeg) }) + [.text(prompt)]
         return ChatRequest(model: parameters.model.isEmpty ? nil : parameters.model,
                            messages: [.system(systemMessage), ChatMessage(role: .user, parts: parts)],
-                           maxTokens: parameters.maxTokens, temperature: parameters.temperature)
+                           maxTokens: parameters.maxTokens, temperature: parameters.temperature,
+                           frequencyPenalty: parameters.frequencyPenalty == 0 ? nil : parameters.frequencyPenalty)
     }
 }
