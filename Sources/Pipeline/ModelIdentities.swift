@@ -66,10 +66,11 @@ public enum ModelIdentities {
         return (current, served != nil, baseline)
     }
 
-    /// Outside a run (`vidpipe ask`, `vidpipe search`): a client whose cache is the store answers from it only
-    /// what the model served now would answer, as a run's providers do: each of `models` (nil: the provider's
-    /// default) is looked up once and, when its identity is not the store's baseline, its cached answers are
-    /// kept apart. Blocks on one request per model: call it from a thread, never Swift concurrency's pool.
+    /// Outside a run (`vidpipe ask`, `vidpipe search`, through `ModelChoice.client` before the client's first
+    /// call): a client whose cache is the store answers from it only what the model served now would answer, as
+    /// a run's providers do: each of `models` (nil: the provider's default) is looked up once and, when its
+    /// identity is not the store's baseline, its cached answers are kept apart. Blocks on one request per model:
+    /// call it from a thread, never Swift concurrency's pool.
     /// On a writable store the identity served is recorded (stage `outsideRun`), so the first one seen is the
     /// baseline for later runs and asks alike, and `vidpipe status` knows what is served now.
     public static func separateCachedAnswers(_ provider: any ModelProvider, name: String, models: [String?], store: VidpipeStore) {

@@ -118,6 +118,59 @@ final class FailFastProvider: ModelProvider, @unchecked Sendable {
     func keepCachedAnswersApart(model: String, identity: String) { inner.keepCachedAnswersApart(model: model, identity: identity) }
 }
 
+/// A client outside a run whose models' identities are looked up just before its first call, not when it
+/// is made: a command that ends up asking nothing (no matching moment) sends nothing at all.
+// @unchecked Sendable: `checked` is read and written only under `lock`; the rest is immutable.
+final class IdentityCheckedProvider: ModelProvider, @unchecked Sendable {
+    private let inner: any ModelProvider
+    private let models: [String?]
+    private let store: VidpipeStore
+    private let lock = NSLock()
+    private var checked = false
+
+    init(_ inner: any ModelProvider, models: [String?], store: VidpipeStore) {
+        self.inner = inner
+        self.models = models
+        self.store = store
+    }
+
+    var name: String { inner.name }
+    var baseURL: String { inner.baseURL }
+    var defaultModel: String? { inner.defaultModel }
+    func shutdown() { inner.shutdown() }
+    func modelIdentity(_ model: String) -> String? { inner.modelIdentity(model) }
+    func keepCachedAnswersApart(model: String, identity: String) { inner.keepCachedAnswersApart(model: model, identity: identity) }
+
+    /// The first call (of any thread) looks the identities up; the others wait for it.
+    private func prepare() {
+        lock.withLock {
+            guard !checked else { return }
+            checked = true
+            ModelIdentities.separateCachedAnswers(inner, name: inner.name, models: models, store: store)
+        }
+    }
+
+    func chat(_ request: ChatRequest) throws(ModelProviderError) -> ChatResult {
+        prepare()
+        return try inner.chat(request)
+    }
+
+    func chatAll(_ requests: [ChatRequest]) -> [Result<ChatResult, ModelProviderError>] {
+        prepare()
+        return inner.chatAll(requests)
+    }
+
+    func transcribe(_ request: TranscriptionRequest) throws(ModelProviderError) -> TranscriptionResult {
+        prepare()
+        return try inner.transcribe(request)
+    }
+
+    func embed(_ request: EmbeddingRequest) throws(ModelProviderError) -> EmbeddingResult {
+        prepare()
+        return try inner.embed(request)
+    }
+}
+
 /// Which provider and model a command outside a run (`vidpipe ask`, `search --semantic`) uses,
 /// read from the pipeline that made the store.
 public enum ModelChoice {
@@ -142,8 +195,8 @@ public enum ModelChoice {
 
     /// One client for the named provider (outside a run), with the store as its cache. `models`: the models it
     /// will be asked with (nil: the provider's default); with a store, their cached answers are kept apart when
-    /// the model served now is not the one the store's results came from (`ModelIdentities`). Blocks on one
-    /// request per model then.
+    /// the model served now is not the one the store's results came from (`ModelIdentities`), looked up just
+    /// before the client's first call (one request per model).
     public static func client(_ graph: PipelineGraph, name: String, store: VidpipeStore?, factory: ProviderFactory,
                               models: [String?] = []) throws -> any ModelProvider {
         guard let config = graph.config.providers[name] else {
@@ -151,7 +204,7 @@ public enum ModelChoice {
                                      message: "provider '\(name)' is not defined in \(graph.config.displayName)")
         }
         let client = try factory(config, store.map { StoreResponseCache(store: $0) })
-        if let store { ModelIdentities.separateCachedAnswers(client, name: name, models: models, store: store) }
-        return client
+        guard let store, !models.isEmpty else { return client }
+        return IdentityCheckedProvider(client, models: models, store: store)
     }
 }
