@@ -80,9 +80,27 @@ final class LineEditor {
 
     private func redraw(_ prompt: String, _ state: EditState, cursorAtEnd: Bool = false) {
         var text = "\r" + prompt + String(state.buffer) + "\u{1B}[K"
-        let back = cursorAtEnd ? 0 : state.buffer.count - state.cursor
+        // The cursor goes back by terminal columns, not characters: 日 takes two, a combining accent none.
+        let back = cursorAtEnd ? 0 : state.buffer[state.cursor...].reduce(0) { $0 + Self.columns($1) }
         if back > 0 { text += "\u{1B}[\(back)D" }
         write(text)
+    }
+
+    /// How many terminal columns `character` takes: 2 for East Asian wide and fullwidth characters and emoji
+    /// shown as pictures, 0 for controls and lone combining marks or format characters, else 1.
+    static func columns(_ character: Character) -> Int {
+        guard let first = character.unicodeScalars.first else { return 0 }
+        if character.unicodeScalars.contains(where: { $0.properties.isEmojiPresentation }) { return 2 }
+        switch first.properties.generalCategory {
+        case .control, .nonspacingMark, .enclosingMark, .format: return 0
+        default: break
+        }
+        let wide: [ClosedRange<UInt32>] = [
+            0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+            0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60,
+            0xFFE0...0xFFE6, 0x1B000...0x1B2FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+        ]
+        return wide.contains { $0.contains(first.value) } ? 2 : 1
     }
 
     private func write(_ text: String) {

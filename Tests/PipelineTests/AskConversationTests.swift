@@ -220,8 +220,9 @@ struct AskConversationTests {
             // ↑ recalls the question; Enter asks it again, in the same conversation.
             ("send", "\u{1B}[A\r", 0),
             ("expect", "\nask> ", 3),
-            // A line typed then dropped with Ctrl-C, then Ctrl-D on the empty line leaves.
-            ("send", "never asked\u{03}", 0),
+            // A line typed (wide characters: the cursor goes back by columns), Ctrl-A, dropped with Ctrl-C; then
+            // Ctrl-D on the empty line leaves.
+            ("send", "日本 x", 0), ("send", "\u{01}", 0), ("send", "\u{03}", 0),
             ("expect", "\nask> ", 4),
             ("send", "\u{04}", 0),
         ], ["ask", "harbour.mp4", "--pipeline", a.pipeline])
@@ -230,6 +231,7 @@ struct AskConversationTests {
         #expect(output.contains("Answer after 1 earlier questions."), "\(output)")
         #expect(output.contains("00:00:02.000 – 00:00:04.000  \(a.harbour)"))
         #expect(output.contains("^C"))
+        #expect(output.contains("ask> 日本 x\u{1B}[K\u{1B}[6D"), "\(output.debugDescription)")
         // ← ← then Delete removed the "e" of "the": the first question as edited, the second recalled with ↑.
         #expect(try AskFixture.turns(a.db, 1).map { $0.split(separator: "|", maxSplits: 2)[2] } == [
             "When are th bars shown", "Answer after 0 earlier questions.", "When are th bars shown", "Answer after 1 earlier questions.",
