@@ -10,11 +10,13 @@ struct FrameEmbedder: Sendable, Equatable {
 }
 
 /// The capability check `embed.frames` makes once per provider and model in a run, before any frame is
-/// sent: two different probe images and the text of the first image's data URI are embedded, and the
-/// server is refused when it fails on images, when the two images give (nearly) the same vector (it does
-/// not look at the image), when an image's vector equals that of its data URI embedded as text (a
-/// text-only embedder reading the base64 as words), or when text and image vectors differ in dimension
-/// (text queries could not search them). `auto` tries `autoOrder` and keeps the first format that passes.
+/// sent: two different probe images and a text are embedded — in `data_uri` format the text is the first
+/// image's data URI, elsewhere a short caption (the data URI is about 370 tokens: seconds on a small
+/// server) — and the server is refused when it fails on images, when the two images give (nearly) the
+/// same vector (it does not look at the image), when, in `data_uri` format, an image's vector equals that
+/// of its data URI embedded as text (a text-only embedder reading the base64 as words), or when text and
+/// image vectors differ in dimension (text queries could not search them). `auto` tries `autoOrder` and
+/// keeps the first format that passes.
 enum FrameEmbeddingCheck {
     /// The order `format: auto` tries: shapes a text-only server refuses outright first, the data-URI
     /// string (which a text embedder happily embeds as text) last.
@@ -64,7 +66,8 @@ enum FrameEmbeddingCheck {
         let (first, second) = ProbeImages.jpegs
         let attempt = Result { () throws(ModelProviderError) -> (EmbeddingResult, EmbeddingResult) in
             (try provider.embed(EmbeddingRequest(model: model, inputs: [.jpeg(first), .jpeg(second)], imageFormat: format)),
-             try provider.embed(EmbeddingRequest(model: model, inputs: [.text(ProbeImages.dataURI(first))])))
+             try provider.embed(EmbeddingRequest(model: model, inputs: [.text(format == .dataURI ? ProbeImages.dataURI(first)
+                                                                                                    : ProbeImages.caption)])))
         }
         let images: EmbeddingResult, text: EmbeddingResult
         switch attempt {
@@ -87,7 +90,7 @@ enum FrameEmbeddingCheck {
             return .refused("image vectors have \(a.count) dimensions but text vectors \(t.count): text queries cannot "
                             + "search them (the model has no text tower in the same space)")
         }
-        if cosine(a, t) >= sameVector {
+        if format == .dataURI && cosine(a, t) >= sameVector {
             return .refused("an image's vector equals that of its data URI embedded as text: a text-only embedder")
         }
         return .works(FrameEmbedder(format: format, dimension: a.count))
@@ -126,6 +129,9 @@ enum ProbeImages {
         let checks = image { x, y in (x / 16 + y / 16) % 2 == 0 ? (30, 60, 200) : (240, 220, 40) }
         return (stripes, checks)
     }()
+
+    /// The text probe where the image does not travel as a data-URI string.
+    static let caption = "red and white horizontal stripes"
 
     static func dataURI(_ jpeg: [UInt8]) -> String { "data:image/jpeg;base64," + Data(jpeg).base64EncodedString() }
 }
