@@ -41,9 +41,11 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# Performance against the ffmpeg CLI and PySceneDetect; rewrites the section of docs/benchmarks.md.
-# BENCH_ARGS=--quick for a smoke check, BENCH_ARGS="--only shots" for one row.
-bench: setup
+# Performance against the ffmpeg CLI, PySceneDetect, faster-whisper and a plain client of a real llama.cpp
+# server; rewrites the section of docs/benchmarks.md. BENCH_ARGS=--quick for a smoke check,
+# BENCH_ARGS="--only shots" for one group of rows. The model row needs the test models (VIDPIPE_TEST_MODELS=1).
+bench:
+	@VIDPIPE_TEST_MODELS=1 bash scripts/setup.sh
 	python3 scripts/bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -27,6 +27,7 @@ import score  # noqa: E402
 import pipeline_rows  # noqa: E402
 import speech_rows  # noqa: E402
 import serve_rows  # noqa: E402
+import model_rows  # noqa: E402
 
 OUT = os.path.join(ROOT, "bench-out")
 RESULTS = os.path.join(OUT, "results.json")
@@ -244,7 +245,8 @@ def row(name, work, peer_name, r, vid_key, peer_key, vid_cmd, peer_cmd, target, 
 ROWS = {"decode": row_decode, "sampling": row_sampling, "keyframes": row_keyframes, "shots": row_shots,
         "pipeline": lambda args: pipeline_rows.run(args), "noop": lambda args: pipeline_rows.run_noop(args),
         "shards": lambda args: pipeline_rows.run_shards(args),
-        "speech": lambda args: speech_rows.run(args), "serve": lambda args: serve_rows.run(args)}
+        "speech": lambda args: speech_rows.run(args), "serve": lambda args: serve_rows.run(args),
+        "model": lambda args: model_rows.run(args)}
 
 
 def now():
