@@ -32,6 +32,23 @@ struct ModelIdentityPipelineTests {
         }
     }
 
+    /// The scripted server serving `served`'s model, started.
+    static func started(_ served: Served) async throws -> OpenAITestServer {
+        let server = OpenAITestServer(handler: handler(served))
+        try await server.start()
+        return server
+    }
+
+    /// A directory with videos/NAME.mp4 for each name: two 1 s shots each, each video its own pictures.
+    static func videos(_ names: [String]) throws -> TemporaryDirectory {
+        let dir = try TemporaryDirectory()
+        for (variant, name) in names.enumerated() {
+            try Fixture.hardCuts(at: dir.path("videos/\(name).mp4"), shots: 2, shotSeconds: 1, size: "128x96", audio: false,
+                                 variant: variant)
+        }
+        return dir
+    }
+
     /// shots → timeline (→ `summary`, a stage line) over videos/, with provider `llm` at `server`; returns its path.
     static func pipeline(_ dir: TemporaryDirectory, server: OpenAITestServer, summary: String = "") throws -> String {
         let path = dir.path("p.yml")
@@ -53,12 +70,9 @@ struct ModelIdentityPipelineTests {
     @Test("a swapped model reruns its stages only; the cache keeps answers apart; status names old results")
     func swappedModel() async throws {
         let served = Served()
-        let server = OpenAITestServer(handler: Self.handler(served))
-        try await server.start()
+        let server = try await Self.started(served)
         defer { Task { await server.shutdown() } }
-        let dir = try TemporaryDirectory()
-        try Fixture.hardCuts(at: dir.path("videos/alpha.mp4"), shots: 2, shotSeconds: 1, size: "128x96", audio: false)
-        try Fixture.hardCuts(at: dir.path("videos/beta.mp4"), shots: 2, shotSeconds: 1, size: "128x96", audio: false, variant: 1)
+        let dir = try Self.videos(["alpha", "beta"])
         let pipeline = try Self.pipeline(dir, server: server,
                                          summary: "summary:  { use: reason.llm, from: timeline, provider: llm, with: { task: summary, json_file: false } }")
         let db = dir.path("store.sqlite")
@@ -115,11 +129,9 @@ struct ModelIdentityPipelineTests {
     @Test("ask answers from the cache only while the same model is served")
     func askKeepsAnswersOfASwappedModelApart() async throws {
         let served = Served()
-        let server = OpenAITestServer(handler: Self.handler(served))
-        try await server.start()
+        let server = try await Self.started(served)
         defer { Task { await server.shutdown() } }
-        let dir = try TemporaryDirectory()
-        try Fixture.hardCuts(at: dir.path("videos/alpha.mp4"), shots: 2, shotSeconds: 1, size: "128x96", audio: false)
+        let dir = try Self.videos(["alpha"])
         let pipeline = try Self.pipeline(dir, server: server)
         #expect(try CLITests.vidpipe(["run", pipeline]).status == 0)
         func ask() throws -> (answer: String, chats: Int) {
