@@ -3,64 +3,14 @@ import Testing
 import TestSupport
 @testable import Stages
 
-/// Reads subtitle files with the PyPI parsers `srt` and `webvtt-py` (installed by scripts/setup.sh).
-enum IndependentSubtitleParser {
-    struct Cue: Decodable, Equatable {
-        var index: Int
-        var startMs: Int
-        var endMs: Int
-        var text: String
-    }
-
-    /// WebVTT text is passed through Python's `html.unescape`, since webvtt-py returns character
-    /// references as written (and strips tags). Many files are read in one Python process; a file a
-    /// parser refuses gives its error instead of cues.
-    static let script = #"""
-        import datetime, html, json, sys
-        kind, paths = sys.argv[1], sys.argv[2:]
-        result = []
-        for path in paths:
-            out = []
-            try:
-                if kind == "srt":
-                    import srt
-                    ms = datetime.timedelta(milliseconds=1)
-                    with open(path, encoding="utf-8") as f:
-                        for s in srt.parse(f.read()):
-                            out.append({"index": s.index, "startMs": s.start // ms, "endMs": s.end // ms, "text": s.content})
-                else:
-                    import webvtt
-                    def millis(t):
-                        h, m, rest = t.split(":")
-                        sec, milli = rest.split(".")
-                        return ((int(h) * 60 + int(m)) * 60 + int(sec)) * 1000 + int(milli)
-                    for c in webvtt.read(path):
-                        ident = c.identifier if c.identifier and c.identifier.isdigit() else "0"
-                        out.append({"index": int(ident), "startMs": millis(c.start), "endMs": millis(c.end),
-                                    "text": html.unescape(c.text)})
-                result.append({"cues": out})
-            except Exception as e:
-                result.append({"error": type(e).__name__ + ": " + str(e)})
-        print(json.dumps(result))
-        """#
-
-    struct Parsed: Decodable {
-        var cues: [Cue]?
-        var error: String?
-    }
-
+extension IndependentSubtitleParser {
     /// Each file's cues (or the parser's error), in the order of `paths`.
     static func parseMany(_ paths: [String], as format: SubtitleFormat) throws -> [Parsed] {
-        let json = try runCommand("python3", ["-c", script, format.rawValue] + paths)
-        return try JSONDecoder().decode([Parsed].self, from: Data(json.utf8))
+        try parseMany(paths, kind: format.rawValue)
     }
 
-    struct Refused: Error, CustomStringConvertible { var description: String }
-
     static func parse(_ path: String, as format: SubtitleFormat) throws -> [Cue] {
-        let parsed = try parseMany([path], as: format)
-        guard let cues = parsed.first?.cues else { throw Refused(description: parsed.first?.error ?? "no answer") }
-        return cues
+        try parse(path, kind: format.rawValue)
     }
 
     /// What a parser should read back for `cues`: times rounded to milliseconds, lines joined by "\n".
